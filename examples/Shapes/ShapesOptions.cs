@@ -1,0 +1,57 @@
+// Command-line options of the shapes example, parsed strictly: anything unknown or malformed is a one-line error.
+using System.Globalization;
+
+namespace Shapes;
+
+internal sealed record ShapesOptions
+{
+    public int Epochs { get; init; } = 12;
+    public int Batch { get; init; } = 16;
+    public double LearningRate { get; init; } = 0.01;
+    public int Seed { get; init; } = 1;
+    public string Out { get; init; } = Path.Combine("out", "shapes");
+    public int TrainSize { get; init; } = 1024;
+    public int ValidationSize { get; init; } = 256;
+    public double TimeBudgetSeconds { get; init; } = 110;
+
+    public const string Usage =
+        "usage: Shapes [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--train-size N] [--val-size N] [--time-budget SECONDS]";
+
+    public static bool IsHelp(IReadOnlyList<string> args) => args is ["-h"] or ["--help"];
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> with a one-line message on bad input.</summary>
+    public static ShapesOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ShapesOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            if (i + 1 >= args.Count) throw new FormatException($"{name} needs a value ({Usage})");
+            string value = args[++i];
+            options = name switch
+            {
+                "--epochs" => options with { Epochs = Positive(name, value) },
+                "--batch" => options with { Batch = Positive(name, value) },
+                "--lr" => options with { LearningRate = PositiveReal(name, value) },
+                "--seed" => options with { Seed = Integer(name, value) },
+                "--out" => options with { Out = value.Length > 0 ? value : throw new FormatException("--out needs a folder name") },
+                "--train-size" => options with { TrainSize = Positive(name, value) },
+                "--val-size" => options with { ValidationSize = Positive(name, value) },
+                "--time-budget" => options with { TimeBudgetSeconds = PositiveReal(name, value) },
+                _ => throw new FormatException($"unknown option '{name}' ({Usage})"),
+            };
+        }
+        return options;
+    }
+
+    private static int Integer(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new FormatException($"{name} expects an integer, got '{value}'");
+
+    private static int Positive(string name, string value) =>
+        Integer(name, value) is var n and > 0 ? n : throw new FormatException($"{name} must be a positive integer, got '{value}'");
+
+    private static double PositiveReal(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
+            ? x
+            : throw new FormatException($"{name} must be a positive number, got '{value}'");
+}
