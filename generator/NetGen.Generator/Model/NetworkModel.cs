@@ -8,7 +8,8 @@ internal sealed record Shape(int C, int H, int W)
 }
 
 /// <summary>A validated layer. Name is stable and unique (conv1, bn1, pool1, deconv1, unpool1, relu3, skip_e1, concat_e1, classifier).
-/// For convolutions Kernel/Stride/Padding are the conv's; for a deconv OutputPadding restores the partner's input size.
+/// For convolutions Kernel/Stride/Padding are the conv's; for a deconv OutputPadding (rows) and OutputPaddingW (columns)
+/// restore the partner's input size — they differ when H and W have different remainders, e.g. 45×60 with k3 s2 p1.
 /// For pools Kernel/Stride are the pool's; for an unpool, its partner's. Partner is the paired layer's index or −1;
 /// SkipSource is the Skip layer index for a Concat.</summary>
 internal sealed record LayerModel(
@@ -26,7 +27,11 @@ internal sealed record LayerModel(
     string? SkipName,
     double Epsilon,
     double Momentum,
-    long Flops);
+    long Flops)
+{
+    /// <summary>Output padding along W; <see cref="OutputPadding"/> is the one along H.</summary>
+    public int OutputPaddingW { get; init; }
+}
 
 internal sealed record ParameterModel(string Name, EquatableArray<int> Shape, int Layer, bool Trainable)
 {
