@@ -1,0 +1,143 @@
+// The storage layout of a generated network, decided once before any text is written: the identifier of every layer,
+// which array holds each activation and gradient (a Skip's output is its input's array), and the field of every parameter.
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>An activation array and its gradient array, both sized for MaxBatch samples of <see cref="Shape"/>.
+/// <see cref="Owner"/> is the layer that writes it, or "input".</summary>
+internal sealed record Tensor(string Field, string GradField, Shape Shape, string Owner)
+{
+    /// <summary>What the array holds, for comments: "relu1's output" or "the network input".</summary>
+    public string Contents => Owner == "input" ? "the network input" : Owner + "'s output";
+}
+
+/// <summary>A cached parameter array: its value field and, for trainable tensors, its gradient field.</summary>
+internal sealed record ParameterField(ParameterModel Parameter, string Field, string? GradField);
+
+internal sealed class EmitPlan
+{
+    private readonly string[] _ids;
+    private readonly Tensor[] _outputs;
+    private readonly Dictionary<int, Dictionary<string, ParameterField>> _parametersByLayer = new();
+
+    public EmitPlan(NetworkModel model)
+    {
+        Model = model;
+        Input = new Tensor("_input", "_dInput", model.Input, "input");
+        _ids = LayerIds(model);
+
+        int count = model.Layers.Count;
+        _outputs = new Tensor[count];
+        var owned = new List<Tensor>();
+        for (int i = 0; i < count; i++)
+        {
+            var layer = model.Layers[i];
+            if (layer.Kind == LayerKind.Skip)
+            {
+                // A Skip only remembers where its activation is; the Concat reads the array its input already lives in.
+                _outputs[i] = InputOf(i);
+                continue;
+            }
+            string id = _ids[i];
+            _outputs[i] = new Tensor($"_{Literals.Camel(id)}Output", $"_d{id}Output", layer.Output, layer.Name);
+            owned.Add(_outputs[i]);
+        }
+        Activations = owned;
+
+        var parameters = new List<ParameterField>();
+        foreach (var p in model.Parameters)
+        {
+            string role = Role(p);
+            string id = p.Layer >= 0 && p.Layer < count ? _ids[p.Layer] + Literals.Pascal(role) : Literals.Pascal(p.Name);
+            var field = new ParameterField(p, "_" + Literals.Camel(id), p.Trainable ? "_d" + id : null);
+            parameters.Add(field);
+            if (!_parametersByLayer.TryGetValue(p.Layer, out var roles))
+                _parametersByLayer[p.Layer] = roles = new Dictionary<string, ParameterField>(System.StringComparer.Ordinal);
+            roles[role] = field;
+        }
+        Parameters = parameters;
+    }
+
+    public NetworkModel Model { get; }
+    public Tensor Input { get; }
+
+    /// <summary>The arrays the network allocates for layer outputs, in layer order (aliases left out).</summary>
+    public IReadOnlyList<Tensor> Activations { get; }
+
+    public IReadOnlyList<ParameterField> Parameters { get; }
+
+    public LayerModel Layer(int index) => Model.Layers[index];
+
+    /// <summary>The C# identifier stem of a layer: conv1 → Conv1, skip_e1 → SkipE1. Unique within the network.</summary>
+    public string Id(int layer) => _ids[layer];
+
+    public Tensor InputOf(int layer) => layer == 0 ? Input : _outputs[layer - 1];
+    public Tensor OutputOf(int layer) => layer < 0 ? Input : _outputs[layer];
+    public Tensor Logits => OutputOf(Model.Layers.Count - 1);
+
+    /// <summary>A layer's parameter in a role (weight, bias, running_mean, running_var), found by owner and name suffix.</summary>
+    public ParameterField Parameter(int layer, string role)
+    {
+        if (_parametersByLayer.TryGetValue(layer, out var roles) && roles.TryGetValue(role, out var field)) return field;
+        throw new KeyNotFoundException($"layer {Model.Layers[layer].Name} has no '{role}' parameter");
+    }
+
+    public string ConvGeometry(int layer) => $"{_ids[layer]}Geometry";
+
+    /// <summary>The pool geometry a pool or unpool passes to its kernel: an unpool uses its partner pool's.</summary>
+    public string PoolGeometry(int layer) => $"{_ids[PoolOf(layer)]}Geometry";
+
+    /// <summary>The argmax array of a pool, shared with its unpool.</summary>
+    public string PoolIndices(int layer) => $"_{Literals.Camel(_ids[PoolOf(layer)])}Indices";
+
+    public string SaveMean(int layer) => $"_{Literals.Camel(_ids[layer])}SaveMean";
+    public string SaveInvStd(int layer) => $"_{Literals.Camel(_ids[layer])}SaveInvStd";
+
+    /// <summary>The gradient a Concat sends back to the Skip it reads, [N, skip channels, H, W].</summary>
+    public string SkipGrad(int concat) => $"_d{_ids[concat]}Skip";
+
+    /// <summary>The Concat layers that read a Skip, in layer order.</summary>
+    public IReadOnlyList<int> ConcatsReading(int skip)
+    {
+        var readers = new List<int>();
+        for (int i = 0; i < Model.Layers.Count; i++)
+            if (Model.Layers[i].Kind == LayerKind.Concat && Model.Layers[i].SkipSource == skip) readers.Add(i);
+        return readers;
+    }
+
+    /// <summary>"concat_e1" (or "concat_a, concat_b") for comments about a Skip.</summary>
+    public string ConcatNamesReading(int skip)
+    {
+        var names = new List<string>();
+        foreach (int concat in ConcatsReading(skip)) names.Add(Model.Layers[concat].Name);
+        return names.Count == 0 ? "no Concat" : string.Join(", ", names);
+    }
+
+    private int PoolOf(int layer) => Model.Layers[layer].Kind == LayerKind.MaxUnpool2d ? Model.Layers[layer].Partner : layer;
+
+    private static string Role(ParameterModel p)
+    {
+        int dot = p.Name.LastIndexOf('.');
+        return dot < 0 ? p.Name : p.Name.Substring(dot + 1);
+    }
+
+    // Layer names are unique, but two that differ only in punctuation (skip_a-b, skip_a_b) would make the same identifier.
+    private static string[] LayerIds(NetworkModel model)
+    {
+        var ids = new string[model.Layers.Count];
+        var taken = new HashSet<string>(System.StringComparer.Ordinal) { "Input" };
+        for (int i = 0; i < ids.Length; i++)
+        {
+            string id = Literals.Pascal(model.Layers[i].Name);
+            if (!taken.Add(id))
+            {
+                id += "At" + Literals.Int(i);
+                taken.Add(id);
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,74 @@
+// Real network specs compiled by the NetGen generator (referenced as an analyzer): small enough for the scalar
+// reference to check quickly, and chosen to cover batch norm, odd sizes with stride 2 and output padding, and U-Net skips.
+using NetGen;
+
+namespace NetGen.EndToEnd.Tests;
+
+/// <summary>Hourglass with batch norm: three convs and two pools down, mirrored deconvs and unpools up.</summary>
+[Network(InputChannels = 1, Height = 16, Width = 16, Classes = 3)]
+[Conv2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(8, 3, Padding = 1)]
+[BatchNorm2d(Epsilon = 1e-3, Momentum = 0.2)]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(8, 3, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(8, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[Classifier]
+public partial class TinyHourglassNet
+{
+}
+
+/// <summary>Stride-2 convolutions on an odd, non-square input: 9×10 → 5×5 → 3×3 and back, so the deconvs need output
+/// padding 0 along H and 1 along W. A 3×3 classifier.</summary>
+[Network(InputChannels = 2, Height = 9, Width = 10, Classes = 2)]
+[Conv2d(4, 3, Stride = 2, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[Conv2d(8, 3, Stride = 2, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(4, 3, Stride = 2, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(4, 3, Stride = 2, Padding = 1)]
+[ReLU]
+[Classifier(Kernel = 3)]
+public partial class OddStride2Net
+{
+}
+
+/// <summary>U-Net: two skips, one across a pool/unpool pair and one across a stride-2 conv whose deconv needs output padding.</summary>
+[Network(InputChannels = 3, Height = 12, Width = 12, Classes = 4)]
+[Conv2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[Skip("e1")]
+[MaxPool2d(2)]
+[Conv2d(8, 3, Padding = 1)]
+[ReLU]
+[Skip("e2")]
+[Conv2d(16, 3, Stride = 2, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(8, 3, Stride = 2, Padding = 1)]
+[ReLU]
+[Concat("e2")]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[Concat("e1")]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[Classifier]
+public partial class SkipUNet
+{
+}
