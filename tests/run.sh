@@ -28,8 +28,8 @@ run_suite() {  # $1 = label; the rest = environment assignments for that run
 
 run_suite "all instruction sets" NETGEN_TEST_RUN=full
 if [ "${1:-}" != "--quick" ]; then
-  run_suite "AVX-512 off" DOTNET_EnableAVX512F=0
-  run_suite "AVX-512 and AVX2 off" DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0
+  run_suite "AVX-512 off" DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0
+  run_suite "AVX-512 and AVX2 off" DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0
 fi
 
 echo "$total_pass passed, $total_fail failed"

@@ -1,0 +1,44 @@
+// Conv2d, forward and backward, on the correlation and weight-gradient engines. The input gradient is the transposed
+// convolution of dy with the same weights, so it shares ConvTranspose2d's phase-split path.
+using NetGen.Model;
+
+namespace NetGen.Kernels;
+
+public static unsafe class Conv2dKernel
+{
+    // x: [N, InC, InH, InW], w: [OutC, InC, K, K], b: [OutC] or empty -> y: [N, OutC, OutH, OutW]
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g)
+    {
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(b, g.OutC, nameof(b));
+        Spans.Require<float>(y, (long)batch * g.OutSize, nameof(y));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pb = b, py = y)
+            Correlation.Direct(px, g.InC, g.InH, g.InW, new WeightView(pw, g.InC * kk, kk), pb,
+                py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch);
+    }
+
+    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC]
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    {
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+        Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
+        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
+        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
+        {
+            if (pdb != null) BiasGradientJob.Accumulate(pdy, pdb, batch, g.OutC, g.OutPlane);
+            if (pdw != null)
+                WeightGradient.Accumulate(pdy, g.OutC, g.OutH, g.OutW, px, g.InC, g.InH, g.InW,
+                    g.Kernel, g.Stride, g.Padding, pdw, batch);
+            // dx[ci] gathers dy[co]·w[co, ci] exactly where the forward pass scattered: a transposed convolution.
+            if (pdx != null)
+                Correlation.Transposed(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, kk, g.InC * kk), null,
+                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// ConvTranspose2d, forward and backward: the mirror of Conv2dKernel on the same engines. Its forward pass is a
+// Conv2d input gradient and its input gradient a Conv2d forward pass, with the weight read as [InC, OutC, K, K].
+using NetGen.Model;
+
+namespace NetGen.Kernels;
+
+public static unsafe class ConvTranspose2dKernel
+{
+    // x: [N, InC, InH, InW], w: [InC, OutC, K, K], b: [OutC] or empty -> y: [N, OutC, OutH, OutW]
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g)
+    {
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(b, g.OutC, nameof(b));
+        Spans.Require<float>(y, (long)batch * g.OutSize, nameof(y));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pb = b, py = y)
+            Correlation.Transposed(px, g.InC, g.InH, g.InW, new WeightView(pw, kk, g.OutC * kk), pb,
+                py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch);
+    }
+
+    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC]
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    {
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+        Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
+        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
+        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
+        {
+            if (pdb != null) BiasGradientJob.Accumulate(pdy, pdb, batch, g.OutC, g.OutPlane);
+            // dw[ci, co] correlates x[ci] with dy[co] read at the positions x[ci] was scattered to.
+            if (pdw != null)
+                WeightGradient.Accumulate(px, g.InC, g.InH, g.InW, pdy, g.OutC, g.OutH, g.OutW,
+                    g.Kernel, g.Stride, g.Padding, pdw, batch);
+            if (pdx != null)
+                Correlation.Direct(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, g.OutC * kk, kk), null,
+                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+        }
+    }
+}

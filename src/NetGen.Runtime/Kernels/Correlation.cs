@@ -1,0 +1,274 @@
+// The engine behind every convolution's forward pass and input gradient: it correlates a zero-padded (and, for a stride,
+// phase-split) copy of the input with the weights, four output channels at a time. Positions are numbered on one flat
+// grid per channel, padded rows after padded rows and sample after sample, so a tile of 96 consecutive positions is just
+// 6 vector loads per tap; the few grid columns and rows outside the output are computed and dropped.
+namespace NetGen.Kernels;
+
+/// <summary>W(o, i, ky, kx) = Data[o·OutStride + i·InStride + ky·K + kx]: a [o][i] or [i][o] weight layout, read in place.</summary>
+internal readonly unsafe struct WeightView(float* data, int outStride, int inStride)
+{
+    public readonly float* Data = data;
+    public readonly int OutStride = outStride, InStride = inStride;
+}
+
+/// <summary>A stride-1 correlation over the grid of packed input positions, whose results land on a strided sub-lattice of
+/// the output: grid (n, r, c) → output (n, Row0 + r·Step, Col0 + c·Step) for r &lt; Rows, c &lt; Cols. A strided transposed
+/// convolution splits into Step² of these.</summary>
+internal unsafe struct CorrelationPhase
+{
+    public int* Taps;         // input offset of each tap, relative to the grid position
+    public int* WeightIndex;  // i·InStride + ky·K + kx of each tap
+    public int TapCount;
+    public int Rows, Cols;
+    public int Row0, Col0, Step;
+}
+
+internal static unsafe class Correlation
+{
+    // Below this many multiply-adds a task is not worth a trip through the pool's task counter.
+    private const long MinTaskWork = 1 << 18;
+
+    /// <summary>out[n, o, oy, ox] = bias[o] + Σ_{i, ky, kx} W(o, i, ky, kx)·in[n, i, oy·s − p + ky, ox·s − p + kx] (zero padding).
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null.</summary>
+    public static void Direct(float* input, int inC, int inH, int inW, WeightView w, float* bias,
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        var ws = Workspace.Current;
+        var grid = new Grid(batch, inC, s, outH + (k - 1) / s, outW + (k - 1) / s);
+        int tapCount = inC * k * k;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * tapCount);
+        int* weightIndex = taps + tapCount;
+        int t = 0;
+        for (int i = 0; i < inC; i++)
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++, t++)
+        {
+            taps[t] = grid.Offset(i, ky % s * s + kx % s, ky / s, kx / s);
+            weightIndex[t] = i * w.InStride + ky * k + kx;
+        }
+        var phase = new CorrelationPhase
+        {
+            Taps = taps, WeightIndex = weightIndex, TapCount = tapCount, Rows = outH, Cols = outW, Step = 1,
+        };
+        Run(ws, input, inH, inW, grid, p, p, &phase, 1, w, bias, output, outC, outH, outW);
+    }
+
+    /// <summary>out[n, o, oy, ox] = bias[o] + Σ in[n, i, iy, ix]·W(o, i, ky, kx) over oy = iy·s − p + ky, ox = ix·s − p + kx.
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null.
+    /// Output rows with (oy + p) mod s = ρ only see kernel rows ky ≡ ρ (mod s), so each of the s² output phases is a stride-1
+    /// correlation of the padded input with a flipped sub-kernel: no multiply-adds are spent on inserted zeros.</summary>
+    public static void Transposed(float* input, int inC, int inH, int inW, WeightView w, float* bias,
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        var ws = Workspace.Current;
+        AxisPhase* ys = stackalloc AxisPhase[s];
+        AxisPhase* xs = stackalloc AxisPhase[s];
+        int padTop = AxisPhase.Plan(ys, outH, k, s, p, out int rows);
+        int padLeft = AxisPhase.Plan(xs, outW, k, s, p, out int cols);
+        var grid = new Grid(batch, inC, 1, rows, cols);
+
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * inC * k * k);
+        int* weightIndex = taps + inC * k * k;
+        CorrelationPhase* phases = stackalloc CorrelationPhase[s * s];
+        int phaseCount = 0;
+        for (int ry = 0; ry < s; ry++)
+        for (int rx = 0; rx < s; rx++)
+        {
+            AxisPhase py = ys[ry], px = xs[rx];
+            if (py.Count == 0 || px.Count == 0) continue;
+            int tapCount = inC * py.Taps * px.Taps;
+            int t = 0;
+            for (int i = 0; i < inC; i++)
+            for (int u = 0; u < py.Taps; u++)
+            for (int v = 0; v < px.Taps; v++, t++)
+            {
+                taps[t] = grid.Offset(i, 0, py.Base + u, px.Base + v);
+                int ky = ry + (py.Taps - 1 - u) * s, kx = rx + (px.Taps - 1 - v) * s;
+                weightIndex[t] = i * w.InStride + ky * k + kx;
+            }
+            phases[phaseCount++] = new CorrelationPhase
+            {
+                Taps = taps, WeightIndex = weightIndex, TapCount = tapCount,
+                Rows = py.Count, Cols = px.Count, Row0 = py.First, Col0 = px.First, Step = s,
+            };
+            taps += tapCount;
+            weightIndex += tapCount;
+        }
+        Run(ws, input, inH, inW, grid, padTop, padLeft, phases, phaseCount, w, bias, output, outC, outH, outW);
+    }
+
+    /// <summary>Packs the input, then runs the tiles over (phase, chunk of tiles, group of output-channel blocks).</summary>
+    private static void Run(Workspace ws, float* input, int inH, int inW, in Grid grid, int padTop, int padLeft,
+        CorrelationPhase* phases, int phaseCount, WeightView w, float* bias, float* output, int outC, int outH, int outW)
+    {
+        var path = KernelOptions.Path;
+        int threads = KernelOptions.Threads;
+        int tileWidth = CorrelationTiles.Width(path);
+        int coBlocks = (outC + CorrelationTiles.Channels - 1) / CorrelationTiles.Channels;
+        int tiles = (int)((grid.Length + tileWidth - 1) / tileWidth);
+
+        // The last tiles read past the last channel's planes; that slack is zeroed along with the packing.
+        long needed = grid.Channels * grid.ChannelStride;
+        int maxTaps = 1;
+        for (int i = 0; i < phaseCount; i++)
+        {
+            maxTaps = Math.Max(maxTaps, phases[i].TapCount);
+            for (int t = 0; t < phases[i].TapCount; t++)
+                needed = Math.Max(needed, phases[i].Taps[t] + (long)tiles * tileWidth);
+        }
+        float* packed = ws.Get<float>(ScratchSlot.Input, needed);
+        grid.Pack(input, inH, inW, padTop, padLeft, packed, path, threads);
+        Packing.Clear(packed + grid.Channels * grid.ChannelStride, needed - grid.Channels * grid.ChannelStride);
+
+        // Chunks of tiles big enough to amortize a task, small enough to give every thread several; when there are few
+        // tiles (small planes), the output-channel blocks are split between tasks too.
+        long tileWork = (long)maxTaps * CorrelationTiles.Channels * tileWidth * coBlocks;
+        long totalTiles = (long)tiles * phaseCount;
+        int tilesPerChunk = (int)Math.Clamp((MinTaskWork + tileWork - 1) / tileWork, 1, Math.Max(1, totalTiles / (4 * threads)));
+        int cbGroups = totalTiles >= 4 * threads ? 1 : (int)Math.Min(coBlocks, (4 * threads + totalTiles - 1) / totalTiles);
+        int cbPerGroup = (coBlocks + cbGroups - 1) / cbGroups;
+        cbGroups = (coBlocks + cbPerGroup - 1) / cbPerGroup;
+        int chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+
+        var job = new CorrelationJob
+        {
+            Path = path, Input = packed, Grid = grid, Phases = phases, Weights = w, Bias = bias,
+            Output = output, OutC = outC, OutH = outH, OutW = outW,
+            CoBlocks = coBlocks, CbGroups = cbGroups, CbPerGroup = cbPerGroup, Chunks = chunks, Tiles = tiles,
+            TilesPerChunk = tilesPerChunk, TileWidth = tileWidth,
+            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * CorrelationTiles.Channels * tileWidth),
+        };
+        WorkerPool.Run(ref job, phaseCount * chunks * cbGroups, threads);
+    }
+
+    /// <summary>One output phase ρ along one axis of a transposed convolution: outputs o = First + r·s for r &lt; Count, each
+    /// reading Taps kernel taps from padded input rows Base + r + u (u &lt; Taps).</summary>
+    private struct AxisPhase
+    {
+        public int Taps, First, Count, Base;
+
+        /// <summary>Fills phases[0..s) for an output axis of length `length`; returns the input's leading zero padding and
+        /// sets `extent` to the padded input length the phases read.</summary>
+        public static int Plan(AxisPhase* phases, int length, int k, int s, int p, out int extent)
+        {
+            int pad = 0;
+            int* start = stackalloc int[s];
+            for (int rho = 0; rho < s; rho++)
+            {
+                // Output o = m·s + ρ − p takes kernel taps ky = ρ + t·s from input m − t.
+                int taps = rho < k ? (k - 1 - rho) / s + 1 : 0;
+                int m0 = Packing.CeilDiv(p - rho, s);
+                int first = m0 * s + rho - p;
+                int count = first < length ? (length - 1 - first) / s + 1 : 0;
+                phases[rho] = new AxisPhase { Taps = taps, First = first, Count = count };
+                start[rho] = m0 - (taps - 1);
+                if (taps > 0 && count > 0) pad = Math.Max(pad, -start[rho]);
+            }
+            extent = 1;
+            for (int rho = 0; rho < s; rho++)
+            {
+                ref AxisPhase phase = ref phases[rho];
+                phase.Base = start[rho] + pad;
+                // A phase without taps (kernel < stride) reads nothing but still needs grid room for its outputs.
+                if (phase.Count > 0) extent = Math.Max(extent, phase.Taps > 0 ? phase.Base + phase.Count + phase.Taps - 1 : phase.Count);
+            }
+            return pad;
+        }
+    }
+}
+
+/// <summary>The packed input's layout: [channel][phase][N][Rows][Cols] for a phase split by `Stride` (1: just padded).
+/// Grid positions run over N·Rows·Cols; a tap is an offset from them.</summary>
+internal readonly unsafe struct Grid(int batch, int channels, int stride, int rows, int cols)
+{
+    public readonly int Batch = batch, Channels = channels, Stride = stride, Rows = rows, Cols = cols;
+    public long Plane => (long)Rows * Cols;
+    public long Length => Batch * Plane;
+    public long PhaseStride => Length;
+    public long ChannelStride => Stride * Stride * Length;
+
+    public int Offset(int channel, int phase, int row, int col) =>
+        checked((int)(channel * ChannelStride + phase * PhaseStride + (long)row * Cols + col));
+
+    public void Pack(float* input, int h, int w, int padTop, int padLeft, float* packed, VectorPath path, int threads)
+    {
+        var job = new PackJob
+        {
+            Path = path, Source = input, Batch = Batch, Channels = Channels, H = h, W = w,
+            Stride = Stride, PadTop = padTop, PadLeft = padLeft, Rows = Rows, Cols = Cols,
+            Destination = packed, ChannelStride = ChannelStride, PhaseStride = PhaseStride,
+        };
+        WorkerPool.Run(ref job, Batch * Channels, threads);
+    }
+}
+
+/// <summary>Runs the tiles of one task and stores their valid positions, plus the bias, into the output.</summary>
+internal unsafe struct CorrelationJob : IParallelJob
+{
+    public VectorPath Path;
+    public float* Input;
+    public Grid Grid;
+    public CorrelationPhase* Phases;
+    public WeightView Weights;
+    public float* Bias;
+    public float* Output;
+    public int OutC, OutH, OutW;
+    public int CoBlocks, CbGroups, CbPerGroup, Chunks, Tiles, TilesPerChunk, TileWidth;
+    public float* Scratch;
+
+    public void Execute(int task, int worker)
+    {
+        CorrelationPhase* phase = Phases + task / (Chunks * CbGroups);
+        int local = task % (Chunks * CbGroups);
+        int chunk = local / CbGroups, group = local % CbGroups;
+        int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
+        int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerChunk);
+        float* tile = Scratch + (long)worker * CorrelationTiles.Channels * TileWidth;
+        for (int ti = chunk * TilesPerChunk; ti < tileEnd; ti++)
+        {
+            long q0 = (long)ti * TileWidth;
+            for (int cb = cbStart; cb < cbEnd; cb++)
+            {
+                CorrelationTiles.Run(Path, Input + q0, phase->Taps, phase->WeightIndex, phase->TapCount,
+                    Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), tile);
+                Store(tile, q0, phase, cb);
+            }
+        }
+    }
+
+    // Channels past the last one reuse its row; Store drops their results.
+    private readonly float* Row(int cb, int j) =>
+        Weights.Data + (long)Math.Min(cb * CorrelationTiles.Channels + j, OutC - 1) * Weights.OutStride;
+
+    // Walks the tile's grid positions row segment by row segment, skipping the rows and columns outside the output.
+    private readonly void Store(float* tile, long q0, CorrelationPhase* phase, int cb)
+    {
+        int channels = Math.Min(CorrelationTiles.Channels, OutC - cb * CorrelationTiles.Channels);
+        long plane = (long)OutH * OutW, end = Math.Min(q0 + TileWidth, Grid.Length);
+        int cols = Grid.Cols, step = phase->Step;
+        long row = q0 / cols;
+        int c = (int)(q0 - row * cols);
+        for (long q = q0; q < end; row++, c = 0)
+        {
+            int length = (int)Math.Min(cols - c, end - q);
+            int n = (int)(row / Grid.Rows), r = (int)(row - (long)n * Grid.Rows);
+            int valid = Math.Min(length, phase->Cols - c);
+            if (r < phase->Rows && valid > 0)
+            {
+                long at = (long)(phase->Row0 + r * step) * OutW + phase->Col0 + c * step;
+                for (int j = 0; j < channels; j++)
+                {
+                    int o = cb * CorrelationTiles.Channels + j;
+                    float b = Bias != null ? Bias[o] : 0f;
+                    float* src = tile + j * TileWidth + (q - q0);
+                    float* dst = Output + ((long)n * OutC + o) * plane + at;
+                    if (step == 1) Simd.AddTo(src, b, dst, valid, Path);
+                    else for (int i = 0; i < valid; i++) dst[(long)i * step] = src[i] + b;
+                }
+            }
+            q += length;
+        }
+    }
+}

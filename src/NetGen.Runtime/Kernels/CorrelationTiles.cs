@@ -1,0 +1,103 @@
+// Register tiles of the convolution engine: 4 output channels × a run of grid positions, accumulated over every tap.
+// One tile per instruction-set path; the Vector512 tile keeps 24 accumulators, 4 broadcast weights and 1 input vector
+// in the 32 zmm registers. Taps stay a loop (not unrolled) so the JIT neither spills nor re-broadcasts weights.
+// Weights are read in place, one row per output channel, at each tap's weight index: no per-call repacking.
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class CorrelationTiles
+{
+    /// <summary>Output channels per tile.</summary>
+    public const int Channels = 4;
+
+    /// <summary>Grid positions per tile: 6 vectors of 16, 2 of 8, or 2 scalars.</summary>
+    public static int Width(VectorPath path) => path switch
+    {
+        VectorPath.Vector512 => 96,
+        VectorPath.Vector256 => 16,
+        _ => 2,
+    };
+
+    /// <summary>tile[j][p] = Σ_t w_j[weights[t]]·input[taps[t] + p] for j &lt; 4, p &lt; Width.
+    /// input: [.., taps + Width]; w0..w3: the weight rows of the tile's 4 output channels; tile: [4, Width].</summary>
+    public static void Run(VectorPath path, float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
+    {
+        switch (path)
+        {
+            case VectorPath.Vector512: Tile512(input, taps, weights, tapCount, w0, w1, w2, w3, tile); break;
+            case VectorPath.Vector256: Tile256(input, taps, weights, tapCount, w0, w1, w2, w3, tile); break;
+            default: TileScalar(input, taps, weights, tapCount, w0, w1, w2, w3, tile); break;
+        }
+    }
+
+    private static void Tile512(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            int wi = weights[t];
+            Vector512<float> b0 = Vector512.Create(w0[wi]), b1 = Vector512.Create(w1[wi]), b2 = Vector512.Create(w2[wi]), b3 = Vector512.Create(w3[wi]);
+            Vector512<float> v = Vector512.Load(x);
+            a00 = Vector512.FusedMultiplyAdd(v, b0, a00); a10 = Vector512.FusedMultiplyAdd(v, b1, a10); a20 = Vector512.FusedMultiplyAdd(v, b2, a20); a30 = Vector512.FusedMultiplyAdd(v, b3, a30);
+            v = Vector512.Load(x + 16);
+            a01 = Vector512.FusedMultiplyAdd(v, b0, a01); a11 = Vector512.FusedMultiplyAdd(v, b1, a11); a21 = Vector512.FusedMultiplyAdd(v, b2, a21); a31 = Vector512.FusedMultiplyAdd(v, b3, a31);
+            v = Vector512.Load(x + 32);
+            a02 = Vector512.FusedMultiplyAdd(v, b0, a02); a12 = Vector512.FusedMultiplyAdd(v, b1, a12); a22 = Vector512.FusedMultiplyAdd(v, b2, a22); a32 = Vector512.FusedMultiplyAdd(v, b3, a32);
+            v = Vector512.Load(x + 48);
+            a03 = Vector512.FusedMultiplyAdd(v, b0, a03); a13 = Vector512.FusedMultiplyAdd(v, b1, a13); a23 = Vector512.FusedMultiplyAdd(v, b2, a23); a33 = Vector512.FusedMultiplyAdd(v, b3, a33);
+            v = Vector512.Load(x + 64);
+            a04 = Vector512.FusedMultiplyAdd(v, b0, a04); a14 = Vector512.FusedMultiplyAdd(v, b1, a14); a24 = Vector512.FusedMultiplyAdd(v, b2, a24); a34 = Vector512.FusedMultiplyAdd(v, b3, a34);
+            v = Vector512.Load(x + 80);
+            a05 = Vector512.FusedMultiplyAdd(v, b0, a05); a15 = Vector512.FusedMultiplyAdd(v, b1, a15); a25 = Vector512.FusedMultiplyAdd(v, b2, a25); a35 = Vector512.FusedMultiplyAdd(v, b3, a35);
+        }
+        a00.Store(tile); a01.Store(tile + 16); a02.Store(tile + 32); a03.Store(tile + 48); a04.Store(tile + 64); a05.Store(tile + 80);
+        a10.Store(tile + 96); a11.Store(tile + 112); a12.Store(tile + 128); a13.Store(tile + 144); a14.Store(tile + 160); a15.Store(tile + 176);
+        a20.Store(tile + 192); a21.Store(tile + 208); a22.Store(tile + 224); a23.Store(tile + 240); a24.Store(tile + 256); a25.Store(tile + 272);
+        a30.Store(tile + 288); a31.Store(tile + 304); a32.Store(tile + 320); a33.Store(tile + 336); a34.Store(tile + 352); a35.Store(tile + 368);
+    }
+
+    private static void Tile256(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
+    {
+        Vector256<float> a00 = default, a01 = default;
+        Vector256<float> a10 = default, a11 = default;
+        Vector256<float> a20 = default, a21 = default;
+        Vector256<float> a30 = default, a31 = default;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            int wi = weights[t];
+            Vector256<float> b0 = Vector256.Create(w0[wi]), b1 = Vector256.Create(w1[wi]), b2 = Vector256.Create(w2[wi]), b3 = Vector256.Create(w3[wi]);
+            Vector256<float> v = Vector256.Load(x);
+            a00 = Vector256.FusedMultiplyAdd(v, b0, a00); a10 = Vector256.FusedMultiplyAdd(v, b1, a10); a20 = Vector256.FusedMultiplyAdd(v, b2, a20); a30 = Vector256.FusedMultiplyAdd(v, b3, a30);
+            v = Vector256.Load(x + 8);
+            a01 = Vector256.FusedMultiplyAdd(v, b0, a01); a11 = Vector256.FusedMultiplyAdd(v, b1, a11); a21 = Vector256.FusedMultiplyAdd(v, b2, a21); a31 = Vector256.FusedMultiplyAdd(v, b3, a31);
+        }
+        a00.Store(tile); a01.Store(tile + 8);
+        a10.Store(tile + 16); a11.Store(tile + 24);
+        a20.Store(tile + 32); a21.Store(tile + 40);
+        a30.Store(tile + 48); a31.Store(tile + 56);
+    }
+
+    private static void TileScalar(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
+    {
+        float a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            int wi = weights[t];
+            float x0 = x[0], x1 = x[1];
+            float b0 = w0[wi], b1 = w1[wi], b2 = w2[wi], b3 = w3[wi];
+            a00 = Simd.Mad(x0, b0, a00); a01 = Simd.Mad(x1, b0, a01);
+            a10 = Simd.Mad(x0, b1, a10); a11 = Simd.Mad(x1, b1, a11);
+            a20 = Simd.Mad(x0, b2, a20); a21 = Simd.Mad(x1, b2, a21);
+            a30 = Simd.Mad(x0, b3, a30); a31 = Simd.Mad(x1, b3, a31);
+        }
+        tile[0] = a00; tile[1] = a01; tile[2] = a10; tile[3] = a11;
+        tile[4] = a20; tile[5] = a21; tile[6] = a30; tile[7] = a31;
+    }
+}
