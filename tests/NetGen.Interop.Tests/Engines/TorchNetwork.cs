@@ -1,0 +1,120 @@
+// The same network as a NetworkInfo + ParameterSet, run by libtorch (TorchSharp functional ops with autograd): the
+// independent engine that reference results are checked against, and the libtorch side of the benchmarks.
+using NetGen.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+using TorchParameter = TorchSharp.Modules.Parameter;
+
+namespace NetGen.Interop;
+
+/// <summary>Runs a layer table with libtorch. Parameters are copied from a <see cref="ParameterSet"/> into torch tensors
+/// (trainable ones as autograd parameters, running statistics as plain buffers that training-mode batch norm
+/// updates in place), in the element type asked for.</summary>
+public sealed class TorchNetwork : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _tensors = new(StringComparer.Ordinal);
+    private readonly List<TorchParameter> _trainable = [];
+
+    public TorchNetwork(NetworkInfo info, ParameterSet parameters, ScalarType type = ScalarType.Float32)
+    {
+        Info = info;
+        foreach (var p in info.Parameters)
+        {
+            long[] shape = Array.ConvertAll(p.Shape, d => (long)d);
+            using var value = tensor(parameters[p.Name].Value, shape);
+            // A copy: torch.tensor may share the managed array, and training must not write into the caller's parameter set.
+            var typed = value.to_type(type, copy: true);
+            if (p.Trainable)
+            {
+                var parameter = new TorchParameter(typed, requires_grad: true);
+                _trainable.Add(parameter);
+                _tensors.Add(p.Name, parameter);
+            }
+            else
+            {
+                _tensors.Add(p.Name, typed);
+            }
+        }
+    }
+
+    public NetworkInfo Info { get; }
+
+    /// <summary>Trainable parameters in <see cref="NetworkInfo.Parameters"/> order, for an optimizer.</summary>
+    public IReadOnlyList<TorchParameter> Trainable => _trainable;
+
+    /// <summary>A parameter or running statistic by name, e.g. <c>conv1.weight</c> or <c>bn1.running_mean</c>.</summary>
+    public Tensor this[string name] => _tensors[name];
+
+    /// <summary>x [N, C, H, W] → logits [N, Classes, H, W]. Intermediates belong to the caller's dispose scope.</summary>
+    public Tensor Forward(Tensor x, bool training)
+    {
+        var outputs = new Tensor[Info.Layers.Count];
+        var pools = new Dictionary<int, (Tensor Indices, long[] InputSize)>();
+        for (int i = 0; i < Info.Layers.Count; i++)
+        {
+            var layer = Info.Layers[i];
+            x = layer.Kind switch
+            {
+                LayerKind.Conv2d or LayerKind.Classifier => Conv2d(x, layer),
+                LayerKind.ConvTranspose2d => ConvTranspose2d(x, layer),
+                LayerKind.MaxPool2d => MaxPool2d(x, layer, pools),
+                LayerKind.MaxUnpool2d => MaxUnpool2d(x, layer, pools[layer.Partner]),
+                LayerKind.BatchNorm2d => F.batch_norm(x, Named(layer, "running_mean"), Named(layer, "running_var"),
+                    Named(layer, "weight"), Named(layer, "bias"), training, layer.Momentum, layer.Epsilon),
+                LayerKind.ReLU => F.relu(x),
+                LayerKind.Skip => x,
+                LayerKind.Concat => cat([x, outputs[layer.SkipSource]], dim: 1),
+                _ => throw new NotSupportedException($"layer kind {layer.Kind}"),
+            };
+            outputs[i] = x;
+        }
+        return x;
+    }
+
+    private Tensor Conv2d(Tensor x, LayerInfo layer)
+    {
+        var g = layer.Conv!.Value;
+        return F.conv2d(x, Named(layer, "weight"), Named(layer, "bias"),
+            strides: [g.Stride, g.Stride], padding: [g.Padding, g.Padding]);
+    }
+
+    private Tensor ConvTranspose2d(Tensor x, LayerInfo layer)
+    {
+        var g = layer.Conv!.Value;
+        // The geometry's output size already includes the output padding that restores the paired conv's input.
+        long padH = g.OutH - ((g.InH - 1) * g.Stride + g.Kernel - 2 * g.Padding);
+        long padW = g.OutW - ((g.InW - 1) * g.Stride + g.Kernel - 2 * g.Padding);
+        return F.conv_transpose2d(x, Named(layer, "weight"), Named(layer, "bias"),
+            strides: [g.Stride, g.Stride], padding: [g.Padding, g.Padding], output_padding: [padH, padW]);
+    }
+
+    private static Tensor MaxPool2d(Tensor x, LayerInfo layer, Dictionary<int, (Tensor, long[])> pools)
+    {
+        var g = layer.Pool!.Value;
+        var (y, indices) = F.max_pool2d_with_indices(x, [g.Kernel, g.Kernel], [g.Stride, g.Stride]);
+        // The unpool restores this full [N, C, H, W] shape: TorchSharp 0.107 mishandles a two-element output_size.
+        pools[layer.Index] = (indices, x.shape);
+        return y;
+    }
+
+    private static Tensor MaxUnpool2d(Tensor x, LayerInfo layer, (Tensor Indices, long[] InputSize) pool)
+    {
+        var g = layer.Pool!.Value;
+        return F.max_unpool2d(x, pool.Indices, [g.Kernel, g.Kernel], [g.Stride, g.Stride], output_size: pool.InputSize);
+    }
+
+    // Parameters are found by owning layer and suffix, as the reference interpreter and the ONNX exporter do.
+    private Tensor Named(LayerInfo layer, string suffix)
+    {
+        foreach (var p in Info.Parameters)
+            if (p.Layer == layer.Index && p.Name.EndsWith("." + suffix, StringComparison.Ordinal))
+                return _tensors[p.Name];
+        throw new ArgumentException($"layer '{layer.Name}' has no '{suffix}' parameter");
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _tensors.Values) t.Dispose();
+    }
+}
