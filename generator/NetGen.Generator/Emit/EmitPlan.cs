@@ -1,12 +1,13 @@
 // The storage layout of a generated network, decided once before any text is written: the identifier of every layer,
-// which array holds each activation and gradient (a Skip's output is its input's array), and the field of every parameter.
+// which array holds each activation (a Skip's output is its input's array) and, from the GradientPlan, each gradient,
+// and the field of every parameter.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
 
-/// <summary>An activation array and its gradient array, both sized for MaxBatch samples of <see cref="Shape"/>.
-/// <see cref="Owner"/> is the layer that writes it, or "input".</summary>
+/// <summary>An activation array, sized for MaxBatch samples of <see cref="Shape"/>, and the gradient buffer that holds
+/// ∂loss/∂activation during Backward (shared with other gradients). <see cref="Owner"/> is the layer that writes it, or "input".</summary>
 internal sealed record Tensor(string Field, string GradField, Shape Shape, string Owner)
 {
     /// <summary>What the array holds, for comments: "relu1's output" or "the network input".</summary>
@@ -22,10 +23,14 @@ internal sealed class EmitPlan
     private readonly Tensor[] _outputs;
     private readonly Dictionary<int, Dictionary<string, ParameterField>> _parametersByLayer = new();
 
+    /// <summary>The two buffers the chain's gradients alternate between (see <see cref="GradientPlan"/>).</summary>
+    public static readonly string[] ChainFields = { "_dPing", "_dPong" };
+
     public EmitPlan(NetworkModel model)
     {
         Model = model;
-        Input = new Tensor("_input", "_dInput", model.Input, "input");
+        Gradients = GradientPlan.For(model);
+        Input = new Tensor("_input", ChainFields[Gradients.ChainOfInput], model.Input, "input");
         _ids = LayerIds(model);
 
         int count = model.Layers.Count;
@@ -41,7 +46,7 @@ internal sealed class EmitPlan
                 continue;
             }
             string id = _ids[i];
-            _outputs[i] = new Tensor($"_{Literals.Camel(id)}Output", $"_d{id}Output", layer.Output, layer.Name);
+            _outputs[i] = new Tensor($"_{Literals.Camel(id)}Output", ChainFields[Gradients.ChainOf(i)], layer.Output, layer.Name);
             owned.Add(_outputs[i]);
         }
         Activations = owned;
@@ -61,6 +66,7 @@ internal sealed class EmitPlan
     }
 
     public NetworkModel Model { get; }
+    public GradientPlan Gradients { get; }
     public Tensor Input { get; }
 
     /// <summary>The arrays the network allocates for layer outputs, in layer order (aliases left out).</summary>
@@ -95,8 +101,8 @@ internal sealed class EmitPlan
     public string SaveMean(int layer) => $"_{Literals.Camel(_ids[layer])}SaveMean";
     public string SaveInvStd(int layer) => $"_{Literals.Camel(_ids[layer])}SaveInvStd";
 
-    /// <summary>The gradient a Concat sends back to the Skip it reads, [N, skip channels, H, W].</summary>
-    public string SkipGrad(int concat) => $"_d{_ids[concat]}Skip";
+    /// <summary>The buffer where a Skip's Concat leaves the gradient for the Skip's output, [N, skip channels, H, W].</summary>
+    public string SkipGrad(int skip) => $"_d{_ids[skip]}";
 
     /// <summary>The Concat layers that read a Skip, in layer order.</summary>
     public IReadOnlyList<int> ConcatsReading(int skip)

@@ -182,21 +182,17 @@ internal static class LayerEmitter
         }
     }
 
-    // A Skip has no forward: its output is its input's buffer. Its input's gradient buffer is also its output's, which
-    // already holds the main path's gradient; the Concats that read it add theirs.
+    // A Skip has no forward: its output is its input's buffer. Its input's gradient is also its output's, which already
+    // holds the main path's gradient when its backward runs; the Concat that reads it left its own to be added.
     private static void WriteSkip(SourceWriter writer, EmitPlan plan, int index)
     {
-        var readers = plan.ConcatsReading(index);
-        if (readers.Count == 0) return;
+        if (plan.ConcatsReading(index).Count == 0) return;
+        var output = plan.OutputOf(index);
         using (writer.WriteBlock($"private void {plan.Id(index)}Backward(int batch)"))
         {
-            writer.WriteLine($"var dx = {Slice(plan.OutputOf(index).GradField, plan.OutputOf(index).Shape)}; // also this layer's dy");
-            foreach (int concat in readers)
-            {
-                string name = "dFrom" + plan.Id(concat);
-                writer.WriteLine($"var {name} = {Slice(plan.SkipGrad(concat), plan.OutputOf(index).Shape)};");
-                writer.WriteLine($"for (int i = 0; i < dx.Length; i++) dx[i] += {name}[i];");
-            }
+            writer.WriteLine($"var dSkip = {Slice(plan.SkipGrad(index), output.Shape)};");
+            writer.WriteLine($"var dx = {Slice(output.GradField, output.Shape)}; // also this layer's dy");
+            writer.WriteLine($"{Kernels}.AddKernel.Accumulate(dSkip, dx);");
         }
     }
 
@@ -218,7 +214,7 @@ internal static class LayerEmitter
         {
             DY(writer, plan, index);
             DX(writer, plan, index);
-            writer.WriteLine($"var dSkip = {Slice(plan.SkipGrad(index), skip.Shape)};");
+            writer.WriteLine($"var dSkip = {Slice(plan.SkipGrad(layer.SkipSource), skip.Shape)};");
             writer.WriteLine($"{Kernels}.ConcatKernel.Backward(dy, dx, dSkip, batch, {sizes});");
         }
     }

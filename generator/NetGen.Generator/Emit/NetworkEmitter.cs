@@ -26,13 +26,15 @@ internal static class NetworkEmitter
         }
 
         // No accessibility modifier: the user's declaration decides it.
-        using (writer.WriteBlock($"partial class {model.ClassName} : global::NetGen.Model.ISegmentationNetwork"))
+        using (writer.WriteBlock($"partial class {model.ClassName} : global::NetGen.Model.ISegmentationNetwork, global::NetGen.Diagnostics.IProfiledNetwork"))
         {
             NetworkInfoEmitter.Write(writer, plan);
             writer.WriteLine();
             StorageEmitter.WriteMembers(writer, plan);
             writer.WriteLine();
             StorageEmitter.WriteConstructor(writer, plan);
+            writer.WriteLine();
+            StorageEmitter.WriteAllocation(writer, plan);
             writer.WriteLine();
             PassEmitter.Write(writer, plan);
             for (int i = 0; i < model.Layers.Count; i++)

@@ -13,7 +13,7 @@ internal static class PassEmitter
         writer.WriteLine();
         WriteBackward(writer, plan);
         writer.WriteLine();
-        writer.WriteLine("public ReadOnlySpan<float> InputGrad => _dInput.AsSpan(0, _inputGradBatch * InputSize);");
+        writer.WriteLine($"public ReadOnlySpan<float> InputGrad => {plan.Input.GradField}.AsSpan(0, _inputGradBatch * InputSize);");
         writer.WriteLine();
         writer.WriteLine("public void ZeroGrad() => Parameters.ZeroGrad();");
         writer.WriteLine();
@@ -42,21 +42,25 @@ internal static class PassEmitter
                 CheckBatch(batch);
                 if (input.Length != batch * InputSize)
                     throw new ArgumentException($"input has {input.Length} floats; expected {batch * InputSize} (batch {batch} × {{Literals.Shape(model.Input)}}).", nameof(input));
+                if (training && !_hasTrainingBuffers)
+                    AllocateTrainingBuffers();
                 _trainingBatch = 0;
-                input.CopyTo(_input);
+                input.CopyTo({{plan.Input.Field}});
 
                 """);
-            var lines = new List<(string Code, string Comment)>();
+            WriteClockStart(writer);
+            var lines = new List<Line>();
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 var layer = model.Layers[i];
                 string shapes = $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(layer.Output)}";
+                string lap = $"profile?.LapForward({Literals.Int(i)}, batch, ref clock);";
                 if (layer.Kind == LayerKind.Skip)
-                    lines.Add(($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", ""));
+                    lines.Add(new Line($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", "", ""));
                 else if (layer.Kind == LayerKind.BatchNorm2d)
-                    lines.Add(($"{plan.Id(i)}Forward(batch, training);", shapes));
+                    lines.Add(new Line($"{plan.Id(i)}Forward(batch, training);", lap, shapes));
                 else
-                    lines.Add(($"{plan.Id(i)}Forward(batch);", shapes));
+                    lines.Add(new Line($"{plan.Id(i)}Forward(batch);", lap, shapes));
             }
             WriteAligned(writer, lines);
             writer.WriteLine();
@@ -86,7 +90,8 @@ internal static class PassEmitter
                 logitsGrad.CopyTo({{plan.Logits.GradField}});
 
                 """);
-            var lines = new List<(string Code, string Comment)>();
+            WriteClockStart(writer);
+            var lines = new List<Line>();
             for (int i = model.Layers.Count - 1; i >= 0; i--)
             {
                 var layer = model.Layers[i];
@@ -94,7 +99,7 @@ internal static class PassEmitter
                 string shapes = layer.Kind == LayerKind.Skip
                     ? $"adds the gradient from {plan.ConcatNamesReading(i)}"
                     : $"{Literals.BatchShape(layer.Output)} -> {Literals.BatchShape(layer.Input)}";
-                lines.Add(($"{plan.Id(i)}Backward(batch);", shapes));
+                lines.Add(new Line($"{plan.Id(i)}Backward(batch);", $"profile?.LapBackward({Literals.Int(i)}, batch, ref clock);", shapes));
             }
             WriteAligned(writer, lines);
             writer.WriteLine();
@@ -139,13 +144,42 @@ internal static class PassEmitter
             """);
     }
 
-    // Calls line up so the shape comments read as a column.
-    private static void WriteAligned(SourceWriter writer, List<(string Code, string Comment)> lines)
+    // One timestamp per layer when a profile is attached; a null check per layer when not.
+    private static void WriteClockStart(SourceWriter writer)
     {
-        int width = 0;
+        writer.WriteLine("// Each lap charges the time since the previous one to the layer just run, when a profile is attached.");
+        writer.WriteLine("var profile = _profile;");
+        writer.WriteLine("long clock = profile?.Start() ?? 0;");
+    }
+
+    /// <summary>One line of a pass: the layer call, its profile lap and a shape comment (a bare comment leaves both empty).</summary>
+    private readonly struct Line
+    {
+        public Line(string call, string lap, string comment)
+        {
+            Call = call;
+            Lap = lap;
+            Comment = comment;
+        }
+
+        public string Call { get; }
+        public string Lap { get; }
+        public string Comment { get; }
+    }
+
+    // Calls, laps and shape comments line up so that each reads as a column.
+    private static void WriteAligned(SourceWriter writer, List<Line> lines)
+    {
+        int callWidth = 0, lapWidth = 0;
         foreach (var line in lines)
-            if (line.Comment.Length > 0 && line.Code.Length > width) width = line.Code.Length;
+        {
+            if (line.Lap.Length == 0) continue;
+            if (line.Call.Length > callWidth) callWidth = line.Call.Length;
+            if (line.Lap.Length > lapWidth) lapWidth = line.Lap.Length;
+        }
         foreach (var line in lines)
-            writer.WriteLine(line.Comment.Length == 0 ? line.Code : $"{line.Code.PadRight(width)} // {line.Comment}");
+            writer.WriteLine(line.Lap.Length == 0
+                ? line.Call
+                : $"{line.Call.PadRight(callWidth)} {line.Lap.PadRight(lapWidth)} // {line.Comment}");
     }
 }

@@ -1,5 +1,8 @@
-// Writes what a network instance holds and the constructor that fills it: parameters cached from the ParameterSet and
-// every buffer the passes use, all allocated once for MaxBatch samples so that Forward and Backward never allocate.
+// Writes what a network instance holds and the code that fills it: parameters cached from the ParameterSet, activations
+// and pool argmax allocated by the constructor, and the backward-only buffers (gradients, batch statistics) allocated by
+// the first training-mode Forward, so inference never pays for them. After that, Forward and Backward never allocate.
+using System.Collections.Generic;
+using System.Globalization;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -8,55 +11,78 @@ internal static class StorageEmitter
 {
     public static void WriteMembers(SourceWriter writer, EmitPlan plan)
     {
-        writer.WriteLine("public global::NetGen.Model.NetworkInfo Info => Description;");
-        writer.WriteLine("public int MaxBatch { get; }");
-        writer.WriteLine("public global::NetGen.Model.ParameterSet Parameters { get; }");
-        writer.WriteLine();
+        writer.WriteLines("""
+            public global::NetGen.Model.NetworkInfo Info => Description;
+            public int MaxBatch { get; }
+            public global::NetGen.Model.ParameterSet Parameters { get; }
+
+            /// <summary>Bytes of the buffers allocated so far: activations and pool argmax from construction on, gradients and
+            /// batch statistics from the first training-mode Forward on. Parameters and their gradients are not counted.</summary>
+            public long BufferBytes { get; private set; }
+
+            /// <summary>When set, Forward and Backward charge each layer's time to it; null (the default) costs one check per layer.</summary>
+            public global::NetGen.Diagnostics.LayerProfile? Profile
+            {
+                get => _profile;
+                set
+                {
+                    if (value is not null && !value.Describes(Description))
+                        throw new ArgumentException($"the profile was made for {value.Network.Name}, not this network's layers; create it with new LayerProfile(network.Info).", nameof(value));
+                    _profile = value;
+                }
+            }
+
+            """);
 
         writer.WriteLine("// Parameter values and gradients, cached from Parameters so layers reach them without a lookup.");
         foreach (var p in plan.Parameters)
             writer.WriteLine(p.GradField is null ? $"private readonly float[] {p.Field};" : $"private readonly float[] {p.Field}, {p.GradField};");
         writer.WriteLine();
 
-        writer.WriteLine("// Activations and their gradients for MaxBatch samples, one pair per layer output. A Skip's output is its input's pair.");
-        WriteTensorField(writer, plan.Input);
-        foreach (var t in plan.Activations) WriteTensorField(writer, t);
+        writer.WriteLine("// Activations for MaxBatch samples, one per layer output (a Skip's output is its input's): Forward writes them and");
+        writer.WriteLine("// Backward reads them.");
+        writer.WriteLine($"private readonly float[] {plan.Input.Field}; // input: {Literals.BatchShape(plan.Input.Shape)}");
+        foreach (var t in plan.Activations)
+            writer.WriteLine($"private readonly float[] {t.Field}; // {t.Owner}: {Literals.BatchShape(t.Shape)}");
 
         var model = plan.Model;
         if (Has(model, LayerKind.MaxPool2d))
         {
             writer.WriteLine("// Argmax of each pool (offset in the input plane), read by its own backward and by its unpool.");
-            for (int i = 0; i < model.Layers.Count; i++)
-                if (model.Layers[i].Kind == LayerKind.MaxPool2d)
-                    writer.WriteLine($"private readonly int[] {plan.PoolIndices(i)}; // {Literals.BatchShape(model.Layers[i].Output)}");
-        }
-        if (Has(model, LayerKind.BatchNorm2d))
-        {
-            writer.WriteLine("// Batch mean and 1/sqrt(var + eps) per channel from each batch norm's last training Forward, for its backward.");
-            for (int i = 0; i < model.Layers.Count; i++)
-                if (model.Layers[i].Kind == LayerKind.BatchNorm2d)
-                    writer.WriteLine($"private readonly float[] {plan.SaveMean(i)}, {plan.SaveInvStd(i)};");
-        }
-        if (Has(model, LayerKind.Concat))
-        {
-            writer.WriteLine("// Gradient each Concat sends back to the Skip it reads.");
-            for (int i = 0; i < model.Layers.Count; i++)
-                if (model.Layers[i].Kind == LayerKind.Concat)
-                    writer.WriteLine($"private readonly float[] {plan.SkipGrad(i)}; // {Literals.BatchShape(SkipShape(plan, i))}");
+            foreach (int i in Layers(model, LayerKind.MaxPool2d))
+                writer.WriteLine($"private readonly int[] {plan.PoolIndices(i)}; // {Literals.BatchShape(model.Layers[i].Output)}");
         }
         writer.WriteLine();
 
-        writer.WriteLine("// Samples in the last training-mode Forward (0 after an inference Forward: Backward needs its activations),");
-        writer.WriteLine("// and in the last Backward (the extent of InputGrad).");
-        writer.WriteLine("private int _trainingBatch;");
-        writer.WriteLine("private int _inputGradBatch;");
+        WriteGradientPlan(writer, plan);
+        foreach (int chain in new[] { 0, 1 })
+            writer.WriteLine($"private float[] {EmitPlan.ChainFields[chain]} = Array.Empty<float>(); // {ChainContents(plan, chain)}");
+        foreach (int skip in plan.Gradients.ConcatenatedSkips)
+            writer.WriteLine($"private float[] {plan.SkipGrad(skip)} = Array.Empty<float>(); // {model.Layers[skip].Name}: {Literals.BatchShape(model.Layers[skip].Output)}");
+        if (Has(model, LayerKind.BatchNorm2d))
+        {
+            writer.WriteLine("// Batch mean and 1/sqrt(var + eps) per channel from each batch norm's last training Forward, for its backward.");
+            foreach (int i in Layers(model, LayerKind.BatchNorm2d))
+                writer.WriteLine($"private float[] {plan.SaveMean(i)} = Array.Empty<float>(), {plan.SaveInvStd(i)} = Array.Empty<float>();");
+        }
+        writer.WriteLine("private bool _hasTrainingBuffers;");
+        writer.WriteLine();
+
+        writer.WriteLines("""
+            private global::NetGen.Diagnostics.LayerProfile? _profile;
+
+            // Samples in the last training-mode Forward (0 after an inference Forward: Backward needs its activations),
+            // and in the last Backward (the extent of InputGrad).
+            private int _trainingBatch;
+            private int _inputGradBatch;
+            """);
     }
 
     public static void WriteConstructor(SourceWriter writer, EmitPlan plan)
     {
         var model = plan.Model;
         writer.WriteLine("/// <summary>Creates the network with He-initialized parameters (the same for the same <paramref name=\"seed\"/>)");
-        writer.WriteLine("/// and every buffer for up to <paramref name=\"maxBatch\"/> samples.</summary>");
+        writer.WriteLine("/// and its activation buffers for up to <paramref name=\"maxBatch\"/> samples.</summary>");
         using (writer.WriteBlock($"public {model.ClassName}(int maxBatch = 1, int seed = 0)"))
         {
             writer.WriteLine("if (maxBatch < 1)");
@@ -74,38 +100,97 @@ internal static class StorageEmitter
             }
             writer.WriteLine();
 
-            WriteTensorAllocation(writer, plan.Input);
-            foreach (var t in plan.Activations) WriteTensorAllocation(writer, t);
-            for (int i = 0; i < model.Layers.Count; i++)
-            {
-                var layer = model.Layers[i];
-                switch (layer.Kind)
-                {
-                    case LayerKind.MaxPool2d:
-                        writer.WriteLine($"{plan.PoolIndices(i)} = new int[checked(maxBatch * {Literals.Int(layer.Output.Size)})];");
-                        break;
-                    case LayerKind.BatchNorm2d:
-                        writer.WriteLine($"{plan.SaveMean(i)} = new float[{Literals.Int(layer.Input.C)}];");
-                        writer.WriteLine($"{plan.SaveInvStd(i)} = new float[{Literals.Int(layer.Input.C)}];");
-                        break;
-                    case LayerKind.Concat:
-                        writer.WriteLine($"{plan.SkipGrad(i)} = new float[checked(maxBatch * {Literals.Int(SkipShape(plan, i).Size)})];");
-                        break;
-                }
-            }
+            writer.WriteLine($"{plan.Input.Field} = AllocateFloats(checked(maxBatch * {Literals.Int(plan.Input.Shape.Size)}));");
+            foreach (var t in plan.Activations)
+                writer.WriteLine($"{t.Field} = AllocateFloats(checked(maxBatch * {Literals.Int(t.Shape.Size)}));");
+            foreach (int i in Layers(model, LayerKind.MaxPool2d))
+                writer.WriteLine($"{plan.PoolIndices(i)} = AllocateInts(checked(maxBatch * {Literals.Int(model.Layers[i].Output.Size)}));");
         }
     }
 
-    private static void WriteTensorField(SourceWriter writer, Tensor t) =>
-        writer.WriteLine($"private readonly float[] {t.Field}, {t.GradField}; // {t.Owner}: {Literals.BatchShape(t.Shape)}");
-
-    private static void WriteTensorAllocation(SourceWriter writer, Tensor t)
+    /// <summary>AllocateTrainingBuffers, which the first training-mode Forward calls, and the allocators that count BufferBytes.</summary>
+    public static void WriteAllocation(SourceWriter writer, EmitPlan plan)
     {
-        writer.WriteLine($"{t.Field} = new float[checked(maxBatch * {Literals.Int(t.Shape.Size)})];");
-        writer.WriteLine($"{t.GradField} = new float[checked(maxBatch * {Literals.Int(t.Shape.Size)})];");
+        var model = plan.Model;
+        var gradients = plan.Gradients;
+        writer.WriteLine("// The buffers only training needs, allocated once and kept: after this, no pass allocates.");
+        using (writer.WriteBlock("private void AllocateTrainingBuffers()"))
+        {
+            foreach (int chain in new[] { 0, 1 })
+                writer.WriteLine($"{EmitPlan.ChainFields[chain]} = AllocateFloats(checked(MaxBatch * {Literals.Int(gradients.ChainSize(chain))}));");
+            foreach (int skip in gradients.ConcatenatedSkips)
+                writer.WriteLine($"{plan.SkipGrad(skip)} = AllocateFloats(checked(MaxBatch * {Literals.Int(model.Layers[skip].Output.Size)}));");
+            foreach (int i in Layers(model, LayerKind.BatchNorm2d))
+            {
+                writer.WriteLine($"{plan.SaveMean(i)} = AllocateFloats({Literals.Int(model.Layers[i].Input.C)});");
+                writer.WriteLine($"{plan.SaveInvStd(i)} = AllocateFloats({Literals.Int(model.Layers[i].Input.C)});");
+            }
+            writer.WriteLine("_hasTrainingBuffers = true;");
+        }
+        writer.WriteLine();
+        writer.WriteLines("""
+            private float[] AllocateFloats(int count)
+            {
+                BufferBytes += (long)count * sizeof(float);
+                return new float[count];
+            }
+            """);
+        if (Has(model, LayerKind.MaxPool2d))
+        {
+            writer.WriteLine();
+            writer.WriteLines("""
+                private int[] AllocateInts(int count)
+                {
+                    BufferBytes += (long)count * sizeof(int);
+                    return new int[count];
+                }
+                """);
+        }
     }
 
-    private static Shape SkipShape(EmitPlan plan, int concat) => plan.OutputOf(plan.Layer(concat).SkipSource).Shape;
+    // The gradient plan as a table: which buffer holds ∂loss/∂ each activation while Backward runs.
+    private static void WriteGradientPlan(SourceWriter writer, EmitPlan plan)
+    {
+        var model = plan.Model;
+        writer.WriteLines("""
+            // Backward-only buffers, allocated by the first training-mode Forward. Gradients: a layer's backward reads only its dy
+            // and writes only its dx, so the chain alternates between two buffers; a Skip's gradient from its Concat waits in a
+            // buffer of its own until the Skip's backward adds it. ∂loss/∂ each activation lives in:
+            """);
+        var rows = new List<string[]> { new[] { "input", Literals.BatchShape(model.Input), plan.Input.GradField } };
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var layer = model.Layers[i];
+            var output = plan.OutputOf(i);
+            string buffer = output.GradField;
+            if (layer.Kind == LayerKind.Skip)
+            {
+                buffer += $" (shared with {output.Owner})";
+                if (plan.ConcatsReading(i).Count > 0) buffer += $", plus {plan.SkipGrad(i)} from {plan.ConcatNamesReading(i)}";
+            }
+            rows.Add(new[] { layer.Name, Literals.BatchShape(layer.Output), buffer });
+        }
+        foreach (string row in TextColumns.Align(rows, rightAligned: new[] { false, false, false }))
+            writer.WriteLine(("//   " + row).TrimEnd());
+    }
+
+    // "MaxBatch × 1,600 floats: sized for concat_e1's gradient, the largest it holds".
+    private static string ChainContents(EmitPlan plan, int chain)
+    {
+        int size = plan.Gradients.ChainSize(chain);
+        string largest = plan.Input.GradField == EmitPlan.ChainFields[chain] && plan.Input.Shape.Size == size ? "the input" : "";
+        foreach (var t in plan.Activations)
+            if (largest.Length == 0 && t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size) largest = t.Owner;
+        return largest.Length == 0
+            ? "holds no gradient in this network"
+            : $"MaxBatch × {size.ToString("N0", CultureInfo.InvariantCulture)} floats: sized for {largest}'s gradient, the largest it holds";
+    }
+
+    private static IEnumerable<int> Layers(NetworkModel model, LayerKind kind)
+    {
+        for (int i = 0; i < model.Layers.Count; i++)
+            if (model.Layers[i].Kind == kind) yield return i;
+    }
 
     private static bool Has(NetworkModel model, LayerKind kind)
     {

@@ -2,8 +2,9 @@
 namespace NetGen.Model;
 
 /// <summary>A generated, shape-specialized segmentation network. Public tensors are NCHW float arrays:
-/// input [N, InputChannels, Height, Width], logits [N, Classes, Height, Width]. Buffers are allocated once, for
-/// <see cref="MaxBatch"/> samples, at construction; Forward, Backward and Predict allocate nothing.</summary>
+/// input [N, InputChannels, Height, Width], logits [N, Classes, Height, Width]. Buffers are sized for <see cref="MaxBatch"/>
+/// samples: activations at construction, gradient buffers on the first training-mode Forward (so inference-only users
+/// never pay for them); after that Forward, Backward and Predict allocate nothing.</summary>
 public interface ISegmentationNetwork
 {
     NetworkInfo Info { get; }
