@@ -2,6 +2,7 @@
 // "image | truth | prediction" strips for a few validation images and a final summary line.
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
+using NetGen.Checkpoints;
 using NetGen.Data;
 using NetGen.Imaging;
 using NetGen.Losses;
@@ -53,10 +54,12 @@ var trainer = new Trainer(network, new Adam(options.LearningRate), loss, new Tra
 var history = trainer.Fit(data.Train, data.Validation, r => Console.WriteLine(r.ToString()));
 
 int written = WriteStrips(network, data.Validation, options.Out, count: 8);
+string checkpoint = Path.Combine(options.Out, "shapes.safetensors");
+SafeTensors.Save(checkpoint, network.Parameters, new Dictionary<string, string> { ["network"] = info.Name, ["seed"] = options.Seed.ToString() });
 var last = history.Last!;
 Console.WriteLine($"class IoU: {string.Join(", ", data.Train.ClassNames.Select((name, c) => $"{name} {last.ClassIoU[c]:F3}"))}");
 Console.WriteLine($"done: {history.Epochs.Count} epochs ({history.StopReason}), val pixel acc {last.PixelAccuracy:F4}, mIoU {last.MeanIoU:F4}, " +
-    $"training {last.Total.TotalSeconds:F1}s, total {total.Elapsed.TotalSeconds:F1}s, {written} strips in {Path.GetFullPath(options.Out)}");
+    $"training {last.Total.TotalSeconds:F1}s, total {total.Elapsed.TotalSeconds:F1}s, {written} strips and the checkpoint {Path.GetFileName(checkpoint)} in {Path.GetFullPath(options.Out)}");
 return 0;
 
 static int WriteStrips(ShapesNet network, SegmentationDataset validation, string folder, int count)
