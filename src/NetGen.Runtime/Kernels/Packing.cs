@@ -77,7 +77,8 @@ internal static unsafe class Packing
 
 /// <summary>Packs x [N, channels, h, w] in parallel into [channel][phase][N][rows][cols] (PhaseSplit per plane): channels
 /// `ChannelStride` apart, phases `PhaseStride` apart, samples rows·cols apart. The gap after a channel's last plane, up to
-/// the next channel, is zero-filled.</summary>
+/// the next channel, is zero-filled. With RowCopies r &gt; 1 (stride 1 only) channel c fills packed channels c·r + u for
+/// u &lt; r, the u-th copy starting u rows further down the padded input.</summary>
 internal unsafe struct PackJob : IParallelJob
 {
     public VectorPath Path;
@@ -85,17 +86,23 @@ internal unsafe struct PackJob : IParallelJob
     public int Batch, Channels, H, W, Stride, PadTop, PadLeft, Rows, Cols;
     public float* Destination;
     public long ChannelStride, PhaseStride;
+    public int RowCopies;
 
     public void Execute(int task, int worker)
     {
-        int c = task / Batch, n = task % Batch;
+        int c = task / Batch, n = task % Batch, copies = Math.Max(1, RowCopies);
         long plane = (long)Rows * Cols;
-        float* dst = Destination + c * ChannelStride + n * plane;
-        Packing.PhaseSplit(Source + ((long)n * Channels + c) * H * W, H, W, Stride, PadTop, PadLeft, Rows, Cols, dst, PhaseStride, Path);
-        if (n == Batch - 1)
+        float* source = Source + ((long)n * Channels + c) * H * W;
+        for (int u = 0; u < copies; u++)
         {
-            float* end = Destination + c * ChannelStride + (Stride * Stride - 1) * PhaseStride + Batch * plane;
-            Packing.Clear(end, Destination + (c + 1) * ChannelStride - end);
+            long channel = (long)c * copies + u;
+            Packing.PhaseSplit(source, H, W, Stride, PadTop - u, PadLeft, Rows, Cols,
+                Destination + channel * ChannelStride + n * plane, PhaseStride, Path);
+            if (n == Batch - 1)
+            {
+                float* end = Destination + channel * ChannelStride + (Stride * Stride - 1) * PhaseStride + Batch * plane;
+                Packing.Clear(end, Destination + (channel + 1) * ChannelStride - end);
+            }
         }
     }
 }

@@ -81,7 +81,13 @@ public class Conv2dKernelTests
     [InlineData(1)]
     public void Results_do_not_depend_on_the_thread_count(int width)
     {
-        var g = ConvCase.Conv(16, 20, 3, 1, 1, 23, 37);
+        ThreadCountIndependent(width, ConvCase.Conv(16, 20, 3, 1, 1, 23, 37));
+        // The 1×1 path splits planes into tasks by position instead.
+        ThreadCountIndependent(width, ConvCase.Conv(16, 11, 1, 1, 0, 45, 61));
+    }
+
+    private static void ThreadCountIndependent(int width, ConvGeometry g)
+    {
         const int batch = 3;
         var x = Random(batch * g.InSize, 10);
         var w = Random(g.WeightSize, 11);

@@ -1,5 +1,6 @@
 // The convolution shapes the Conv2d and ConvTranspose2d kernel tests share: strides 1, 2 (and 3), padding 0..3, kernels
-// 1/3/5/7, odd widths, channel counts 1..64 (not multiples of the 4-channel tiles too) and batches 1 and 3.
+// 1/3/5/7, odd widths, short planes and a tall one, channel counts 1..72 (not multiples of the 4-channel tiles too)
+// and batches 1 to 3.
 using NetGen.Model;
 
 namespace NetGen.Runtime.Tests.Kernels;
@@ -26,6 +27,14 @@ public static class ConvCase
         { 20, 1, 7, 2, 2, 45, 17, 1 },
         { 3, 5, 1, 3, 1, 13, 17, 1 },
         { 4, 6, 5, 3, 2, 17, 19, 3 },
+        // A plane tall enough for stride 1 to run on the padded grid rather than on row copies.
+        { 3, 8, 3, 1, 1, 41, 23, 2 },
+        // A 1×1 classifier over planes of several tasks each, ending in a partial tile on every path.
+        { 16, 11, 1, 1, 0, 45, 61, 2 },
+        // Planes of whole vectors: the 1×1 weight gradient reads the tensors in place.
+        { 16, 11, 1, 1, 0, 40, 52, 2 },
+        // More than 64 channels: the weight gradient splits them between tasks.
+        { 8, 72, 3, 1, 1, 9, 11, 1 },
     };
 
     public static ConvGeometry Conv(int inC, int outC, int kernel, int stride, int padding, int inH, int inW) =>

@@ -10,7 +10,8 @@ namespace NetGen.Runtime.Tests.Kernels;
 public class PoolingKernelTests
 {
     /// <summary>channels, inH, inW, kernel, stride, batch: odd sizes (45 → 22), overlapping windows (stride &lt; kernel),
-    /// rows of many vectors, and windows reaching the very end of the tensor.</summary>
+    /// rows of many vectors, rows ending in a partial vector (SegNet's 45×60 → 22×30), and windows reaching the very
+    /// end of the tensor.</summary>
     public static TheoryData<int, int, int, int, int, int> Shapes => new()
     {
         { 3, 13, 17, 2, 2, 3 },
@@ -21,6 +22,7 @@ public class PoolingKernelTests
         { 64, 9, 33, 2, 1, 1 },
         { 1, 64, 64, 2, 2, 1 },
         { 3, 8, 70, 2, 2, 3 },
+        { 8, 45, 60, 2, 2, 2 },
     };
 
     private static PoolGeometry Geometry(int c, int inH, int inW, int kernel, int stride) =>

@@ -1,0 +1,102 @@
+// The 1×1, stride-1, unpadded convolution (the classifier, and its input gradient): a per-pixel matrix product, so the
+// correlation tiles read the NCHW input in place, one tap per input channel, with no padded copy. Only a plane's last,
+// partial tile goes through a small zero-padded copy, so no tile reads past the end of the input.
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class Pointwise
+{
+    // Positions per task: enough multiply-adds to amortize a task even with few channels, still many tasks per plane.
+    private const int TaskPositions = 1536;
+
+    /// <summary>out[n, o, q] = bias[o] + Σ_i W(o, i, 0, 0)·in[n, i, q]. in [N, inC, plane] → out [N, outC, plane]; bias may be null.</summary>
+    public static void Run(float* input, int inC, WeightView w, float* bias, float* output, int outC, int plane, int batch)
+    {
+        var path = KernelOptions.Path;
+        int threads = KernelOptions.Threads;
+        int tileWidth = CorrelationTiles.Width(path);
+        var ws = Workspace.Current;
+        // Taps into the plane itself, then into a tail copy whose channels lie one tile apart, then the weight indices.
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * inC);
+        for (int i = 0; i < inC; i++)
+        {
+            taps[i] = checked(i * plane);
+            taps[inC + i] = i * tileWidth;
+            taps[2 * inC + i] = i * w.InStride;
+        }
+        int tilesPerTask = Math.Max(1, TaskPositions / tileWidth);
+        int tiles = (plane + tileWidth - 1) / tileWidth;
+        int chunks = (tiles + tilesPerTask - 1) / tilesPerTask;
+        long perWorker = (long)(CorrelationTiles.Channels + inC) * tileWidth;
+        var job = new PointwiseJob
+        {
+            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = plane,
+            Taps = taps, TileWidth = tileWidth, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
+            Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
+        };
+        WorkerPool.Run(ref job, batch * chunks, threads);
+    }
+}
+
+/// <summary>One run of tiles of one sample's plane, for every output channel.</summary>
+internal unsafe struct PointwiseJob : IParallelJob
+{
+    public VectorPath Path;
+    public float* Input, Output, Bias;
+    public int InC, OutC, Plane;
+    public WeightView Weights;
+    public int* Taps;
+    public int TileWidth, Tiles, TilesPerTask, Chunks;
+    public float* Scratch;
+    public long PerWorker;
+
+    public void Execute(int task, int worker)
+    {
+        int n = task / Chunks, chunk = task % Chunks;
+        float* tile = Scratch + worker * PerWorker;
+        float* tail = tile + CorrelationTiles.Channels * TileWidth;
+        float* input = Input + (long)n * InC * Plane;
+        int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerTask);
+        for (int ti = chunk * TilesPerTask; ti < tileEnd; ti++)
+        {
+            int q0 = ti * TileWidth, valid = Math.Min(TileWidth, Plane - q0);
+            float* source = input + q0;
+            int* taps = Taps;
+            if (valid < TileWidth)
+            {
+                for (int i = 0; i < InC; i++)
+                {
+                    float* row = tail + (long)i * TileWidth;
+                    new ReadOnlySpan<float>(input + (long)i * Plane + q0, valid).CopyTo(new Span<float>(row, valid));
+                    Packing.Clear(row + valid, TileWidth - valid);
+                }
+                source = tail;
+                taps = Taps + InC;
+            }
+            if (Path != VectorPath.Scalar && Sse.IsSupported && ti + 1 < tileEnd && q0 + 2 * TileWidth <= Plane)
+                Prefetch(source + TileWidth);
+            for (int o0 = 0; o0 < OutC; o0 += CorrelationTiles.Channels)
+            {
+                CorrelationTiles.Run(Path, source, taps, Taps + 2 * InC, InC, Row(o0), Row(o0 + 1), Row(o0 + 2), Row(o0 + 3), tile);
+                int channels = Math.Min(CorrelationTiles.Channels, OutC - o0);
+                for (int j = 0; j < channels; j++)
+                {
+                    int o = o0 + j;
+                    Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + ((long)n * OutC + o) * Plane + q0, valid, Path);
+                }
+            }
+        }
+    }
+
+    // A tile reads one short run from each of many planes far apart, more streams than the hardware prefetcher follows:
+    // asking for the next tile's runs while this one computes took the 64→11 classifier at 360×480 from 10.3 to 7.3 ms.
+    private readonly void Prefetch(float* next)
+    {
+        for (int i = 0; i < InC; i++)
+            for (int c = 0; c < TileWidth; c += 16) Sse.Prefetch0(next + (long)i * Plane + c);
+    }
+
+    // Channels past the last one reuse its row; their results are not stored.
+    private readonly float* Row(int o) => Weights.Data + (long)Math.Min(o, OutC - 1) * Weights.OutStride;
+}
