@@ -5,24 +5,37 @@ using System.Runtime.Intrinsics;
 using NetGen;
 using NetGen.Data;
 
-var data = SyntheticShapes.Create(trainCount: 1, validationCount: 1, seed: 7);
-var net = new EdgeNet(maxBatch: 1, seed: 7);
-var image = data.Validation.Image(0).ToArray();
-var classes = new int[EdgeNet.Height * EdgeNet.Width];
+// Optional arguments: batch size and number of timed runs (a thread-scaling check runs it under NETGEN_THREADS=1, 2, 4, …).
+if (args.Length > 2 || !TryArg(0, 1, out int batch) || !TryArg(1, 200, out int runs))
+{
+    Console.Error.WriteLine("usage: AotInference [batch ≥ 1] [runs ≥ 1]");
+    return 2;
+}
 
-net.Predict(image, 1, classes);
-const int Runs = 200;
+var data = SyntheticShapes.Create(trainCount: 1, validationCount: batch, seed: 7);
+var net = new EdgeNet(maxBatch: batch, seed: 7);
+var images = data.Validation.Images.ToArray();
+var classes = new int[batch * EdgeNet.Height * EdgeNet.Width];
+
+net.Predict(images, batch, classes);
+int Runs = runs;
 long before = GC.GetAllocatedBytesForCurrentThread();
 long start = Stopwatch.GetTimestamp();
-for (int i = 0; i < Runs; i++) net.Predict(image, 1, classes);
+for (int i = 0; i < Runs; i++) net.Predict(images, batch, classes);
 var elapsed = Stopwatch.GetElapsedTime(start);
 long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
 int edgePixels = classes.Count(c => c == 1);
 Console.WriteLine($"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}");
-Console.WriteLine($"EdgeNet {EdgeNet.InputChannels}×{EdgeNet.Height}×{EdgeNet.Width}: {elapsed.TotalMilliseconds / Runs:F3} ms per Predict, " +
+Console.WriteLine($"EdgeNet {EdgeNet.InputChannels}×{EdgeNet.Height}×{EdgeNet.Width}: batch {batch}: {elapsed.TotalMilliseconds / Runs:F3} ms per Predict ({elapsed.TotalMilliseconds / Runs / batch:F3} ms per image), " +
     $"{allocated} bytes allocated over {Runs} calls, {edgePixels} pixels of class 1 (untrained weights)");
 return allocated == 0 ? 0 : 1;
+
+bool TryArg(int index, int fallback, out int value)
+{
+    value = fallback;
+    return index >= args.Length || (int.TryParse(args[index], out value) && value >= 1);
+}
 
 /// <summary>A two-class (edge / not edge) hourglass: edge detection is segmentation with 2 classes.</summary>
 [Network(InputChannels = 3, Height = 64, Width = 64, Classes = 2)]
