@@ -1,7 +1,6 @@
 // libtorch's side of a benchmark: one network with its input and labels resident as tensors, an inference step under
 // no_grad, and a training step (forward, cross-entropy, backward, SGD), each freeing its intermediates when it ends.
 using NetGen.Interop;
-using NetGen.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -14,12 +13,17 @@ public sealed class LibTorchRunner : IDisposable
     private readonly Tensor _input, _labels;
     private readonly optim.Optimizer _optimizer;
 
-    public LibTorchRunner(NetworkInfo info, int threads = 2)
+    /// <param name="type">Float32 for the benchmarks; Float64 gives the checks a near-exact answer to measure both
+    /// float32 engines against.</param>
+    public LibTorchRunner(Workload workload, int threads = 2, ScalarType type = ScalarType.Float32)
     {
         torch.set_num_threads(threads);
-        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info));
-        _input = tensor(BenchmarkNetworks.Input(info), [1, info.Input.C, info.Input.H, info.Input.W]);
-        _labels = tensor(Array.ConvertAll(BenchmarkNetworks.Labels(info), l => (long)l), [1, info.Input.H, info.Input.W]);
+        var info = workload.Info;
+        int n = workload.Batch;
+        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info), type);
+        using var input = tensor(BenchmarkNetworks.Input(info, n), [n, info.Input.C, info.Input.H, info.Input.W]);
+        _input = input.to_type(type, copy: true);
+        _labels = tensor(Array.ConvertAll(BenchmarkNetworks.Labels(info, n), l => (long)l), [n, info.Input.H, info.Input.W]);
         _optimizer = optim.SGD(_network.Trainable, learningRate: 0.01);
     }
 
@@ -37,6 +41,28 @@ public sealed class LibTorchRunner : IDisposable
         var logits = _network.Forward(_input, training: true);
         F.cross_entropy(logits, _labels).backward();
         _optimizer.step();
+    }
+
+    /// <summary>Inference logits [N, Classes, H, W], for the check against NetGen.</summary>
+    public float[] InferenceLogits()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return _network.Forward(_input, training: false).to_type(ScalarType.Float32).data<float>().ToArray();
+    }
+
+    /// <summary>One forward and backward without the update: the loss, and every trainable parameter's gradient by name.</summary>
+    public (float Loss, Dictionary<string, float[]> Gradients) ComputeGradients()
+    {
+        using var scope = NewDisposeScope();
+        _optimizer.zero_grad();
+        var loss = F.cross_entropy(_network.Forward(_input, training: true), _labels);
+        loss.backward();
+        var gradients = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var p in _network.Info.Parameters)
+            if (p.Trainable)
+                gradients[p.Name] = _network[p.Name].grad!.to_type(ScalarType.Float32).data<float>().ToArray();
+        return ((float)loss.to_type(ScalarType.Float64).item<double>(), gradients);
     }
 
     public void Dispose()

@@ -1,0 +1,61 @@
+// Measures the machine's floating-point peak the way the kernels could at best reach it: every thread runs independent
+// AVX-512 fused multiply-adds on registers for about a second. 2 FLOPs per lane per FMA.
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Benchmarks.Modes;
+
+public static class FmaPeak
+{
+    private const long Iterations = 200_000_000;
+    private const int Chains = 12; // enough independent accumulators to cover the FMA latency × the pipes
+
+    public static void Run(int threads)
+    {
+        if (!Avx512F.IsSupported) throw new PlatformNotSupportedException("AVX-512F is needed for the peak measurement");
+        Measure(threads); // warm-up: JIT, clocks
+        double best = 0;
+        for (int round = 0; round < 3; round++) best = Math.Max(best, Measure(threads));
+        Console.WriteLine($"FMA peak on {threads} thread(s): {best:0.0} GFLOP/s ({best / threads:0.0} per thread); Vector512 FMA, {Chains} chains");
+    }
+
+    private static double Measure(int threads)
+    {
+        // Each thread's result is stored, so the loop's work is observable and cannot be dropped.
+        var sinks = new float[threads];
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() => sinks[t] = Loop(Iterations / 4))).ToArray();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        double seconds = watch.Elapsed.TotalSeconds;
+        double flops = (double)threads * (Iterations / 4) * Chains * Vector512<float>.Count * 2;
+        return flops / seconds / 1e9;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Loop(long iterations)
+    {
+        var a = Vector512.Create(0.999999f);
+        var b = Vector512.Create(1e-7f);
+        Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Avx512F.FusedMultiplyAdd(c0, a, b);
+            c1 = Avx512F.FusedMultiplyAdd(c1, a, b);
+            c2 = Avx512F.FusedMultiplyAdd(c2, a, b);
+            c3 = Avx512F.FusedMultiplyAdd(c3, a, b);
+            c4 = Avx512F.FusedMultiplyAdd(c4, a, b);
+            c5 = Avx512F.FusedMultiplyAdd(c5, a, b);
+            c6 = Avx512F.FusedMultiplyAdd(c6, a, b);
+            c7 = Avx512F.FusedMultiplyAdd(c7, a, b);
+            c8 = Avx512F.FusedMultiplyAdd(c8, a, b);
+            c9 = Avx512F.FusedMultiplyAdd(c9, a, b);
+            c10 = Avx512F.FusedMultiplyAdd(c10, a, b);
+            c11 = Avx512F.FusedMultiplyAdd(c11, a, b);
+        }
+        var sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+        return Vector512.Sum(sum);
+    }
+}

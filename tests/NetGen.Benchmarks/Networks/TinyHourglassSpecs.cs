@@ -1,0 +1,25 @@
+// The tiny hourglass as NetGen specs, layer for layer the same as StandardNetworks.TinyHourglass (3×3 convs 16-32-64 with
+// two pools, mirrored deconvs with unpools, 1×1 classifier to 2 classes), at 64×64 and 256×256.
+using NetGen;
+
+namespace NetGen.Benchmarks.Networks;
+
+[Network(InputChannels = 1, Height = 64, Width = 64, Classes = 2)]
+[Conv2d(16, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(32, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(64, 3, Padding = 1)] [ReLU]
+[ConvTranspose2d(32, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)] [ReLU]
+[Classifier]
+public sealed partial class TinyHourglass64;
+
+[Network(InputChannels = 1, Height = 256, Width = 256, Classes = 2)]
+[Conv2d(16, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(32, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(64, 3, Padding = 1)] [ReLU]
+[ConvTranspose2d(32, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)] [ReLU]
+[Classifier]
+public sealed partial class TinyHourglass256;
