@@ -1,5 +1,6 @@
 // Real network specs compiled by the NetGen generator (referenced as an analyzer): small enough for the scalar
-// reference to check quickly, and chosen to cover batch norm, odd sizes with stride 2 and output padding, and U-Net skips.
+// reference to check quickly, and chosen to cover batch norm, odd sizes with stride 2 and output padding, U-Net skips,
+// and every way inference fuses a convolution with the batch norm and ReLU after it.
 using NetGen;
 
 namespace NetGen.EndToEnd.Tests;
@@ -70,5 +71,34 @@ public partial class OddStride2Net
 [ReLU]
 [Classifier]
 public partial class SkipUNet
+{
+}
+
+/// <summary>Every shape of inference fusion: conv → BN → ReLU (with a Skip after the ReLU), a Skip between a conv and its
+/// ReLU (which must stop the fusion), conv → BN → ReLU without a Skip, deconv → ReLU and deconv → BN → ReLU.</summary>
+[Network(InputChannels = 2, Height = 12, Width = 12, Classes = 3)]
+[Conv2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[Skip("a")]
+[MaxPool2d(2)]
+[Conv2d(6, 3, Padding = 1)]
+[Skip("b")]
+[ReLU]
+[Conv2d(8, 3, Padding = 1)]
+[BatchNorm2d(Epsilon = 1e-3)]
+[ReLU]
+[ConvTranspose2d(6, 3, Padding = 1)]
+[ReLU]
+[Concat("b")]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[MaxUnpool2d]
+[Concat("a")]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[Classifier]
+public partial class FusedEpilogueNet
 {
 }

@@ -1,6 +1,6 @@
 // The storage layout of a generated network, decided once before any text is written: the identifier of every layer,
 // which array holds each activation (a Skip's output is its input's array) and, from the GradientPlan, each gradient,
-// and the field of every parameter.
+// the field of every parameter, and which layers inference runs fused (see InferenceFusion).
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -63,6 +63,7 @@ internal sealed class EmitPlan
             roles[role] = field;
         }
         Parameters = parameters;
+        Fusions = InferenceFusion.For(model);
     }
 
     public NetworkModel Model { get; }
@@ -73,6 +74,47 @@ internal sealed class EmitPlan
     public IReadOnlyList<Tensor> Activations { get; }
 
     public IReadOnlyList<ParameterField> Parameters { get; }
+
+    /// <summary>The layer runs an inference-mode Forward makes one convolution call each, in layer order.</summary>
+    public IReadOnlyList<InferenceFusion> Fusions { get; }
+
+    /// <summary>The fused run that starts at <paramref name="layer"/>, or null.</summary>
+    public InferenceFusion? FusionStartingAt(int layer)
+    {
+        foreach (var fusion in Fusions)
+            if (fusion.Conv == layer) return fusion;
+        return null;
+    }
+
+    /// <summary>The fused run that ends at <paramref name="layer"/>, or null.</summary>
+    public InferenceFusion? FusionEndingAt(int layer)
+    {
+        foreach (var fusion in Fusions)
+            if (fusion.Last == layer) return fusion;
+        return null;
+    }
+
+    /// <summary>Conv1Bn1Relu1: the identifiers of a fused run's layers, joined.</summary>
+    public string FusedId(InferenceFusion fusion)
+    {
+        string id = _ids[fusion.Conv];
+        if (fusion.BatchNorm >= 0) id += _ids[fusion.BatchNorm];
+        if (fusion.ReLU >= 0) id += _ids[fusion.ReLU];
+        return id;
+    }
+
+    /// <summary>"conv1 + bn1 + relu1" for comments.</summary>
+    public string FusedNames(InferenceFusion fusion)
+    {
+        string names = Model.Layers[fusion.Conv].Name;
+        if (fusion.BatchNorm >= 0) names += " + " + Model.Layers[fusion.BatchNorm].Name;
+        if (fusion.ReLU >= 0) names += " + " + Model.Layers[fusion.ReLU].Name;
+        return names;
+    }
+
+    /// <summary>The convolution weights and bias with a fused batch norm folded in, rewritten by each inference Forward.</summary>
+    public string FoldedWeight(InferenceFusion fusion) => $"_{Literals.Camel(_ids[fusion.Conv])}FoldedWeight";
+    public string FoldedBias(InferenceFusion fusion) => $"_{Literals.Camel(_ids[fusion.Conv])}FoldedBias";
 
     public LayerModel Layer(int index) => Model.Layers[index];
 

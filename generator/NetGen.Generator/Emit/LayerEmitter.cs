@@ -86,6 +86,53 @@ internal static class LayerEmitter
         }
     }
 
+    /// <summary>The one convolution call an inference-mode Forward makes for a fused run (see <see cref="InferenceFusion"/>).</summary>
+    public static void WriteFusedInference(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    {
+        int conv = fusion.Conv;
+        string kernel = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d ? "ConvTranspose2dKernel" : "Conv2dKernel";
+        var output = plan.OutputOf(fusion.Last);
+        string convName = plan.Layer(conv).Name;
+        writer.WriteLine($"// {plan.FusedNames(fusion)}, inference only: one call writes {output.Contents} instead of one pass over memory per layer.");
+        if (fusion.BatchNorm >= 0)
+            writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
+        if (fusion.ReLU >= 0)
+            writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
+        writer.WriteLine(fusion.BatchNorm >= 0
+            ? "// Training runs these layers one by one: batch norm then uses batch statistics, and Backward reads every output."
+            : "// Training runs these layers one by one: Backward reads every output.");
+        var weight = plan.Parameter(conv, "weight");
+        var bias = plan.Parameter(conv, "bias");
+        string weightField = weight.Field, biasField = bias.Field;
+        using (writer.WriteBlock($"private void {plan.FusedId(fusion)}InferenceForward(int batch)"))
+        {
+            if (fusion.BatchNorm >= 0)
+            {
+                var batchNorm = plan.Layer(fusion.BatchNorm);
+                string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
+                                    $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
+                weightField = plan.FoldedWeight(fusion);
+                biasField = plan.FoldedBias(fusion);
+                writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
+                writer.WriteLine("// running statistics changed since the last call are always honoured.");
+                if (plan.Layer(conv).Kind == LayerKind.ConvTranspose2d)
+                {
+                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConvTranspose2d({weight.Field}, {bias.Field}, {statistics},");
+                    writer.WriteLine($"    {weightField}, {biasField}, epsilon: {Literals.Double(batchNorm.Epsilon)}, kernelArea: {Literals.Int(plan.Layer(conv).Kernel * plan.Layer(conv).Kernel)});");
+                }
+                else
+                {
+                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConv2d({weight.Field}, {bias.Field}, {statistics},");
+                    writer.WriteLine($"    {weightField}, {biasField}, epsilon: {Literals.Double(batchNorm.Epsilon)});");
+                }
+            }
+            X(writer, plan, conv);
+            writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+            string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
+            writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weightField}, {biasField}, y, batch, {plan.ConvGeometry(conv)}{relu});");
+        }
+    }
+
     private static void WriteMaxPool2d(SourceWriter writer, EmitPlan plan, int index)
     {
         string id = plan.Id(index);

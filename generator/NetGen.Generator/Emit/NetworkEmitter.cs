@@ -1,5 +1,6 @@
 // Turns a validated NetworkModel into the C# source of its partial class: header comment, description, storage,
-// the public passes and one method per layer and pass. Output depends only on the model, byte for byte.
+// the public passes, one method per layer and pass, and one per run of layers fused for inference. Output depends only on
+// the model, byte for byte.
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -41,6 +42,11 @@ internal static class NetworkEmitter
             {
                 writer.WriteLine();
                 LayerEmitter.Write(writer, plan, i);
+                if (plan.FusionEndingAt(i) is { } fusion)
+                {
+                    writer.WriteLine();
+                    LayerEmitter.WriteFusedInference(writer, plan, fusion);
+                }
             }
         }
         return writer.ToString();

@@ -34,8 +34,14 @@ internal static class PassEmitter
         writer.WriteLines("""
             /// <summary>Runs the network on <paramref name="batch"/> samples of input [N, InputChannels, Height, Width] and returns
             /// the logits [N, Classes, Height, Width] (this network's buffer, valid until the next call). Training mode uses batch
-            /// statistics in batch norm, updates the running ones, and keeps what Backward needs.</summary>
+            /// statistics in batch norm, updates the running ones, and keeps what Backward needs.
             """);
+        if (plan.Fusions.Count > 0)
+            writer.WriteLines("""
+                /// Inference mode runs each convolution with the batch norm (folded into its weights from the current parameters
+                /// and running statistics) and ReLU after it as one kernel call.
+                """);
+        writer.WriteLine("/// </summary>");
         using (writer.WriteBlock("public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch, bool training = false)"))
         {
             writer.WriteLines($$"""
@@ -49,25 +55,50 @@ internal static class PassEmitter
 
                 """);
             WriteClockStart(writer);
-            var lines = new List<Line>();
-            for (int i = 0; i < model.Layers.Count; i++)
+            if (plan.Fusions.Count == 0)
+                WriteAligned(writer, ForwardLines(plan, fused: false, "training"));
+            else
             {
-                var layer = model.Layers[i];
-                string shapes = $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(layer.Output)}";
-                string lap = $"profile?.LapForward({Literals.Int(i)}, batch, ref clock);";
-                if (layer.Kind == LayerKind.Skip)
-                    lines.Add(new Line($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", "", ""));
-                else if (layer.Kind == LayerKind.BatchNorm2d)
-                    lines.Add(new Line($"{plan.Id(i)}Forward(batch, training);", lap, shapes));
-                else
-                    lines.Add(new Line($"{plan.Id(i)}Forward(batch);", lap, shapes));
+                writer.WriteLine("// Inference runs each convolution with the batch norm and ReLU right after it as one call (the *InferenceForward");
+                writer.WriteLine("// methods), writing the last fused layer's output; its profile lap is charged to the convolution.");
+                using (writer.WriteBlock("if (training)"))
+                    WriteAligned(writer, ForwardLines(plan, fused: false, "training: true"));
+                using (writer.WriteBlock("else"))
+                    WriteAligned(writer, ForwardLines(plan, fused: true, "training: false"));
             }
-            WriteAligned(writer, lines);
             writer.WriteLine();
 
             writer.WriteLine("_trainingBatch = training ? batch : 0;");
             writer.WriteLine($"return {plan.Logits.Field}.AsSpan(0, batch * LogitsSize);");
         }
+    }
+
+    // One line per layer, or with `fused` one per fused run in place of its layers.
+    private static List<Line> ForwardLines(EmitPlan plan, bool fused, string training)
+    {
+        var model = plan.Model;
+        var lines = new List<Line>();
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var layer = model.Layers[i];
+            string lap = $"profile?.LapForward({Literals.Int(i)}, batch, ref clock);";
+            if (fused && plan.FusionStartingAt(i) is { } fusion)
+            {
+                var last = model.Layers[fusion.Last];
+                lines.Add(new Line($"{plan.FusedId(fusion)}InferenceForward(batch);", lap,
+                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(last.Output)}, {plan.FusedNames(fusion)}"));
+                i = fusion.Last;
+                continue;
+            }
+            string shapes = $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(layer.Output)}";
+            if (layer.Kind == LayerKind.Skip)
+                lines.Add(new Line($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", "", ""));
+            else if (layer.Kind == LayerKind.BatchNorm2d)
+                lines.Add(new Line($"{plan.Id(i)}Forward(batch, {training});", lap, shapes));
+            else
+                lines.Add(new Line($"{plan.Id(i)}Forward(batch);", lap, shapes));
+        }
+        return lines;
     }
 
     private static void WriteBackward(SourceWriter writer, EmitPlan plan)

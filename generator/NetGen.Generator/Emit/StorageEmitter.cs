@@ -37,6 +37,14 @@ internal static class StorageEmitter
         writer.WriteLine("// Parameter values and gradients, cached from Parameters so layers reach them without a lookup.");
         foreach (var p in plan.Parameters)
             writer.WriteLine(p.GradField is null ? $"private readonly float[] {p.Field};" : $"private readonly float[] {p.Field}, {p.GradField};");
+        if (HasFolding(plan))
+        {
+            writer.WriteLine("// Convolution weights and bias with the batch norm after them folded in, rewritten by each inference-mode Forward");
+            writer.WriteLine("// (copies of parameters, so not counted in BufferBytes).");
+            foreach (var fusion in plan.Fusions)
+                if (fusion.BatchNorm >= 0)
+                    writer.WriteLine($"private readonly float[] {plan.FoldedWeight(fusion)}, {plan.FoldedBias(fusion)}; // {plan.FusedNames(fusion)}");
+        }
         writer.WriteLine();
 
         writer.WriteLine("// Activations for MaxBatch samples, one per layer output (a Skip's output is its input's): Forward writes them and");
@@ -97,6 +105,12 @@ internal static class StorageEmitter
                 string name = Literals.String(p.Parameter.Name);
                 writer.WriteLine($"{p.Field} = Parameters[{name}].Value;");
                 if (p.GradField is not null) writer.WriteLine($"{p.GradField} = Parameters[{name}].Grad;");
+            }
+            foreach (var fusion in plan.Fusions)
+            {
+                if (fusion.BatchNorm < 0) continue;
+                writer.WriteLine($"{plan.FoldedWeight(fusion)} = new float[{plan.Parameter(fusion.Conv, "weight").Field}.Length];");
+                writer.WriteLine($"{plan.FoldedBias(fusion)} = new float[{plan.Parameter(fusion.Conv, "bias").Field}.Length];");
             }
             writer.WriteLine();
 
@@ -196,6 +210,13 @@ internal static class StorageEmitter
     {
         foreach (var layer in model.Layers)
             if (layer.Kind == kind) return true;
+        return false;
+    }
+
+    private static bool HasFolding(EmitPlan plan)
+    {
+        foreach (var fusion in plan.Fusions)
+            if (fusion.BatchNorm >= 0) return true;
         return false;
     }
 }

@@ -6,8 +6,9 @@ namespace NetGen.Kernels;
 
 public static unsafe class ConvTranspose2dKernel
 {
-    // x: [N, InC, InH, InW], w: [InC, OutC, K, K], b: [OutC] or empty -> y: [N, OutC, OutH, OutW]
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g)
+    // x: [N, InC, InH, InW], w: [InC, OutC, K, K], b: [OutC] or empty -> y: [N, OutC, OutH, OutW]; relu: y = max(y, 0) in the
+    // same store, as in Conv2dKernel.Forward
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
     {
         Spans.Require(x, (long)batch * g.InSize, nameof(x));
         Spans.Require(w, g.WeightSize, nameof(w));
@@ -16,7 +17,7 @@ public static unsafe class ConvTranspose2dKernel
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pb = b, py = y)
             Correlation.Transposed(px, g.InC, g.InH, g.InW, new WeightView(pw, kk, g.OutC * kk), pb,
-                py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch);
+                py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC]

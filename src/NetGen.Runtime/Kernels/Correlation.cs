@@ -29,19 +29,19 @@ internal static unsafe class Correlation
     private const long MinTaskWork = 1 << 18;
 
     /// <summary>out[n, o, oy, ox] = bias[o] + Σ_{i, ky, kx} W(o, i, ky, kx)·in[n, i, oy·s − p + ky, ox·s − p + kx] (zero padding).
-    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null.</summary>
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).</summary>
     public static void Direct(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int s, int p, int batch)
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
     {
         if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
         if (k == 1 && s == 1 && p == 0)
         {
-            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch);
+            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu);
             return;
         }
         if (s == 1 && RowSplitPays(batch, inC, k, outH, outW))
         {
-            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch);
+            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch, relu);
             return;
         }
         var ws = Workspace.Current;
@@ -61,27 +61,27 @@ internal static unsafe class Correlation
         {
             Taps = taps, WeightIndex = weightIndex, TapCount = tapCount, Rows = outH, Cols = outW, Step = 1,
         };
-        Run(ws, input, inH, inW, grid, p, p, &phase, 1, w, bias, output, outC, outH, outW);
+        Run(ws, input, inH, inW, grid, p, p, &phase, 1, w, bias, output, outC, outH, outW, relu);
     }
 
     /// <summary>out[n, o, oy, ox] = bias[o] + Σ in[n, i, iy, ix]·W(o, i, ky, kx) over oy = iy·s − p + ky, ox = ix·s − p + kx.
-    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null.
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).
     /// Output rows with (oy + p) mod s = ρ only see kernel rows ky ≡ ρ (mod s), so each of the s² output phases is a stride-1
     /// correlation of the padded input with a flipped sub-kernel: no multiply-adds are spent on inserted zeros.</summary>
     public static void Transposed(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int s, int p, int batch)
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
     {
         if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
         // A 1×1 kernel at stride 1 without padding is its own transpose.
         if (k == 1 && s == 1 && p == 0)
         {
-            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch);
+            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu);
             return;
         }
         // At stride 1 the transposed convolution is a correlation with the flipped kernel and padding k − 1 − p.
         if (s == 1 && RowSplitPays(batch, inC, k, outH, outW))
         {
-            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch);
+            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu);
             return;
         }
         var ws = Workspace.Current;
@@ -118,7 +118,7 @@ internal static unsafe class Correlation
             taps += tapCount;
             weightIndex += tapCount;
         }
-        Run(ws, input, inH, inW, grid, padTop, padLeft, phases, phaseCount, w, bias, output, outC, outH, outW);
+        Run(ws, input, inH, inW, grid, padTop, padLeft, phases, phaseCount, w, bias, output, outC, outH, outW, relu);
     }
 
     /// <summary>On the padded grid every sample carries k − 1 rows whose outputs are computed and dropped: a fifth of the
@@ -133,7 +133,7 @@ internal static unsafe class Correlation
     /// <summary>out[n, o, y, x] = bias[o] + Σ_{i, u, v} W(o, i, ky, kx)·padded[n, i, y + u, x + v], with (ky, kx) = (u, v),
     /// or (k − 1 − u, k − 1 − v) when `flip`; `pad` zeros (a negative pad crops) surround the input.</summary>
     private static void RowSplit(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch)
+        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu)
     {
         var ws = Workspace.Current;
         var grid = new Grid(batch, inC * k, 1, outH, outW + k - 1);
@@ -153,13 +153,13 @@ internal static unsafe class Correlation
         {
             Taps = taps, WeightIndex = weightIndex, TapCount = tapCount, Rows = outH, Cols = outW, Step = 1,
         };
-        Run(ws, input, inH, inW, grid, pad, pad, &phase, 1, w, bias, output, outC, outH, outW, k);
+        Run(ws, input, inH, inW, grid, pad, pad, &phase, 1, w, bias, output, outC, outH, outW, relu, k);
     }
 
     /// <summary>Packs the input, then runs the tiles over (phase, chunk of tiles, group of output-channel blocks).</summary>
     private static void Run(Workspace ws, float* input, int inH, int inW, in Grid grid, int padTop, int padLeft,
         CorrelationPhase* phases, int phaseCount, WeightView w, float* bias, float* output, int outC, int outH, int outW,
-        int rowCopies = 1)
+        bool relu, int rowCopies = 1)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -193,7 +193,7 @@ internal static unsafe class Correlation
         var job = new CorrelationJob
         {
             Path = path, Input = packed, Grid = grid, Phases = phases, Weights = w, Bias = bias,
-            Output = output, OutC = outC, OutH = outH, OutW = outW,
+            Output = output, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
             CoBlocks = coBlocks, CbGroups = cbGroups, CbPerGroup = cbPerGroup, Chunks = chunks, Tiles = tiles,
             TilesPerChunk = tilesPerChunk, TileWidth = tileWidth,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * CorrelationTiles.Channels * tileWidth),
@@ -264,7 +264,8 @@ internal readonly unsafe struct Grid(int batch, int channels, int stride, int ro
     }
 }
 
-/// <summary>Runs the tiles of one task and stores their valid positions, plus the bias, into the output.</summary>
+/// <summary>Runs the tiles of one task and stores their valid positions, plus the bias (and clamped at zero when a ReLU is
+/// fused), into the output.</summary>
 internal unsafe struct CorrelationJob : IParallelJob
 {
     public VectorPath Path;
@@ -275,6 +276,7 @@ internal unsafe struct CorrelationJob : IParallelJob
     public float* Bias;
     public float* Output;
     public int OutC, OutH, OutW;
+    public bool Relu;
     public int CoBlocks, CbGroups, CbPerGroup, Chunks, Tiles, TilesPerChunk, TileWidth;
     public float* Scratch;
 
@@ -324,7 +326,8 @@ internal unsafe struct CorrelationJob : IParallelJob
                     float b = Bias != null ? Bias[o] : 0f;
                     float* src = tile + j * TileWidth + (q - q0);
                     float* dst = Output + ((long)n * OutC + o) * plane + at;
-                    if (step == 1) Simd.AddTo(src, b, dst, valid, Path);
+                    if (step == 1) Simd.AddTo(src, b, dst, valid, Path, Relu);
+                    else if (Relu) for (int i = 0; i < valid; i++) dst[(long)i * step] = Simd.Rectify(src[i] + b);
                     else for (int i = 0; i < valid; i++) dst[(long)i * step] = src[i] + b;
                 }
             }

@@ -10,8 +10,9 @@ internal static unsafe class Pointwise
     // Positions per task: enough multiply-adds to amortize a task even with few channels, still many tasks per plane.
     private const int TaskPositions = 1536;
 
-    /// <summary>out[n, o, q] = bias[o] + Σ_i W(o, i, 0, 0)·in[n, i, q]. in [N, inC, plane] → out [N, outC, plane]; bias may be null.</summary>
-    public static void Run(float* input, int inC, WeightView w, float* bias, float* output, int outC, int plane, int batch)
+    /// <summary>out[n, o, q] = bias[o] + Σ_i W(o, i, 0, 0)·in[n, i, q]. in [N, inC, plane] → out [N, outC, plane]; bias may be null;
+    /// <paramref name="relu"/> stores max(out, 0).</summary>
+    public static void Run(float* input, int inC, WeightView w, float* bias, float* output, int outC, int plane, int batch, bool relu = false)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -31,7 +32,7 @@ internal static unsafe class Pointwise
         long perWorker = (long)(CorrelationTiles.Channels + inC) * tileWidth;
         var job = new PointwiseJob
         {
-            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = plane,
+            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = plane, Relu = relu,
             Taps = taps, TileWidth = tileWidth, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
         };
@@ -45,6 +46,7 @@ internal unsafe struct PointwiseJob : IParallelJob
     public VectorPath Path;
     public float* Input, Output, Bias;
     public int InC, OutC, Plane;
+    public bool Relu;
     public WeightView Weights;
     public int* Taps;
     public int TileWidth, Tiles, TilesPerTask, Chunks;
@@ -83,7 +85,7 @@ internal unsafe struct PointwiseJob : IParallelJob
                 for (int j = 0; j < channels; j++)
                 {
                     int o = o0 + j;
-                    Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + ((long)n * OutC + o) * Plane + q0, valid, Path);
+                    Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + ((long)n * OutC + o) * Plane + q0, valid, Path, Relu);
                 }
             }
         }

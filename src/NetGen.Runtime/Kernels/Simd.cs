@@ -11,29 +11,37 @@ internal static unsafe class Simd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Mad(float a, float b, float c) => Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
 
-    /// <summary>dst[i] = src[i] + value for i &lt; count.</summary>
-    public static void AddTo(float* src, float value, float* dst, int count, VectorPath path)
+    /// <summary>dst[i] = src[i] + value for i &lt; count, or max(src[i] + value, 0) with <paramref name="relu"/>
+    /// (a convolution's store with its ReLU fused, which saves the ReLU a pass over memory).</summary>
+    public static void AddTo(float* src, float value, float* dst, int count, VectorPath path, bool relu = false)
     {
         int i = 0;
         if (path == VectorPath.Vector512)
         {
             var v = Vector512.Create(value);
-            for (; i <= count - 16; i += 16) (Vector512.Load(src + i) + v).Store(dst + i);
+            // Max with -∞ leaves every value as it is, so the loop has one body for both cases.
+            var floor = Vector512.Create(relu ? 0f : float.NegativeInfinity);
+            for (; i <= count - 16; i += 16) Vector512.Max(Vector512.Load(src + i) + v, floor).Store(dst + i);
             // Masked-off lanes are neither read nor written, so the tail never touches a neighbour's values.
             if (i < count)
             {
                 var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - i)).AsSingle();
-                Avx512F.MaskStore(dst + i, mask, Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero) + v);
+                Avx512F.MaskStore(dst + i, mask, Vector512.Max(Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero) + v, floor));
                 return;
             }
         }
         else if (path == VectorPath.Vector256)
         {
             var v = Vector256.Create(value);
-            for (; i <= count - 8; i += 8) (Vector256.Load(src + i) + v).Store(dst + i);
+            var floor = Vector256.Create(relu ? 0f : float.NegativeInfinity);
+            for (; i <= count - 8; i += 8) Vector256.Max(Vector256.Load(src + i) + v, floor).Store(dst + i);
         }
-        for (; i < count; i++) dst[i] = src[i] + value;
+        for (; i < count; i++) dst[i] = relu ? Rectify(src[i] + value) : src[i] + value;
     }
+
+    /// <summary>max(value, 0), as the ReLU kernel computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Rectify(float value) => value > 0f ? value : 0f;
 
     /// <summary>Σ src[i] for i &lt; count, in double: float lanes of 16 (or 8) values are widened before they are added.</summary>
     public static double Sum(float* src, long count, VectorPath path)

@@ -1,5 +1,5 @@
-// Conv2d kernel against the float reference on every forced path and thread count: forward (output overwritten),
-// backward (dx overwritten, dw and db added to), the optional bias and dx, and results that do not depend on threads.
+// Conv2d kernel against the float reference on every forced path and thread count: forward (output overwritten, with and
+// without the fused ReLU), backward (dx overwritten, dw and db added to), the optional bias and dx, thread independence.
 using NetGen.Kernels;
 using NetGen.Model;
 using NetGen.Reference;
@@ -28,6 +28,9 @@ public class Conv2dKernelTests
 
         var y = new float[batch * g.OutSize];
         Conv2dRef.Forward<float>(x, w, b, y, batch, g);
+        // The fused ReLU must match the reference conv followed by the reference ReLU on every store path.
+        var yRelu = new float[y.Length];
+        ReLURef.Forward<float>(y, yRelu);
         var dx = new float[batch * g.InSize];
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
@@ -38,6 +41,9 @@ public class Conv2dKernelTests
             var ky = Filled(y.Length, float.NaN);
             Conv2dKernel.Forward(x, w, b, ky, batch, g);
             Close(y, ky, Tolerance, $"y, {run}");
+            var kyRelu = Filled(y.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, kyRelu, batch, g, relu: true);
+            Close(yRelu, kyRelu, Tolerance, $"relu(y), {run}");
 
             var kdx = Filled(dx.Length, 123f);
             var kdw = (float[])dw0.Clone();

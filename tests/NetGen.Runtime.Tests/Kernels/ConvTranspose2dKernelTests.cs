@@ -25,6 +25,9 @@ public class ConvTranspose2dKernelTests
 
         var y = new float[batch * g.OutSize];
         ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
+        // The fused ReLU must match the reference conv followed by the reference ReLU on every store path.
+        var yRelu = new float[y.Length];
+        ReLURef.Forward<float>(y, yRelu);
         var dx = new float[batch * g.InSize];
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
@@ -35,6 +38,9 @@ public class ConvTranspose2dKernelTests
             var ky = Filled(y.Length, float.NaN);
             ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
             Close(y, ky, Tolerance, $"y, {run}");
+            var kyRelu = Filled(y.Length, float.NaN);
+            ConvTranspose2dKernel.Forward(x, w, b, kyRelu, batch, g, relu: true);
+            Close(yRelu, kyRelu, Tolerance, $"relu(y), {run}");
 
             var kdx = Filled(dx.Length, 123f);
             var kdw = (float[])dw0.Clone();
