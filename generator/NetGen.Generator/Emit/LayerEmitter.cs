@@ -66,24 +66,14 @@ internal static class LayerEmitter
     // Conv2d, the classifier and ConvTranspose2d share a signature: (x, w, b → y) and (x, w, dy → dx, dw, db).
     private static void WriteConvolution(SourceWriter writer, EmitPlan plan, int index, string kernel)
     {
-        string id = plan.Id(index);
         var weight = plan.Parameter(index, "weight");
         var bias = plan.Parameter(index, "bias");
         string geometry = plan.ConvGeometry(index);
-        using (writer.WriteBlock($"private void {id}Forward(int batch)"))
-        {
-            X(writer, plan, index);
-            Y(writer, plan, index);
-            writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {geometry});");
-        }
-        writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
-        {
-            X(writer, plan, index);
-            DY(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry});");
-        }
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), Y(plan, index),
+                $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
+            backward: [X(plan, index), DY(plan, index), DX(plan, index),
+                $"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry});"]);
     }
 
     /// <summary>The one convolution call an inference-mode Forward makes for a fused run (see <see cref="InferenceFusion"/>).</summary>
@@ -126,7 +116,7 @@ internal static class LayerEmitter
                     writer.WriteLine($"    {weightField}, {biasField}, epsilon: {Literals.Double(batchNorm.Epsilon)});");
                 }
             }
-            X(writer, plan, conv);
+            writer.WriteLine(X(plan, conv));
             writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
             string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
             writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weightField}, {biasField}, y, batch, {plan.ConvGeometry(conv)}{relu});");
@@ -135,71 +125,34 @@ internal static class LayerEmitter
 
     private static void WriteMaxPool2d(SourceWriter writer, EmitPlan plan, int index)
     {
-        string id = plan.Id(index);
         string geometry = plan.PoolGeometry(index);
-        using (writer.WriteBlock($"private void {id}Forward(int batch)"))
-        {
-            X(writer, plan, index);
-            Y(writer, plan, index);
-            Indices(writer, plan, index);
-            writer.WriteLine($"{Kernels}.MaxPool2dKernel.Forward(x, y, indices, batch, {geometry});");
-        }
-        writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
-        {
-            DY(writer, plan, index);
-            Indices(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"{Kernels}.MaxPool2dKernel.Backward(dy, indices, dx, batch, {geometry});");
-        }
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), Y(plan, index), Indices(plan, index),
+                $"{Kernels}.MaxPool2dKernel.Forward(x, y, indices, batch, {geometry});"],
+            backward: [DY(plan, index), Indices(plan, index), DX(plan, index),
+                $"{Kernels}.MaxPool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
     }
 
     // The unpool's input has its partner pool's output shape, so the pool's argmax array indexes it directly.
     private static void WriteMaxUnpool2d(SourceWriter writer, EmitPlan plan, int index)
     {
-        string id = plan.Id(index);
         string geometry = plan.PoolGeometry(index);
-        using (writer.WriteBlock($"private void {id}Forward(int batch)"))
-        {
-            X(writer, plan, index);
-            Indices(writer, plan, index);
-            Y(writer, plan, index);
-            writer.WriteLine($"{Kernels}.MaxUnpool2dKernel.Forward(x, indices, y, batch, {geometry});");
-        }
-        writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
-        {
-            DY(writer, plan, index);
-            Indices(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"{Kernels}.MaxUnpool2dKernel.Backward(dy, indices, dx, batch, {geometry});");
-        }
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), Indices(plan, index), Y(plan, index),
+                $"{Kernels}.MaxUnpool2dKernel.Forward(x, indices, y, batch, {geometry});"],
+            backward: [DY(plan, index), Indices(plan, index), DX(plan, index),
+                $"{Kernels}.MaxUnpool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
     }
 
     // The backward reads the output (y > 0), so the input buffer is free to be anything.
-    private static void WriteReLU(SourceWriter writer, EmitPlan plan, int index)
-    {
-        string id = plan.Id(index);
-        using (writer.WriteBlock($"private void {id}Forward(int batch)"))
-        {
-            X(writer, plan, index);
-            Y(writer, plan, index);
-            writer.WriteLine($"{Kernels}.ReLUKernel.Forward(x, y);");
-        }
-        writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
-        {
-            Y(writer, plan, index);
-            DY(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"{Kernels}.ReLUKernel.Backward(y, dy, dx);");
-        }
-    }
+    private static void WriteReLU(SourceWriter writer, EmitPlan plan, int index) =>
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), Y(plan, index), $"{Kernels}.ReLUKernel.Forward(x, y);"],
+            backward: [Y(plan, index), DY(plan, index), DX(plan, index), $"{Kernels}.ReLUKernel.Backward(y, dy, dx);"]);
 
     private static void WriteBatchNorm2d(SourceWriter writer, EmitPlan plan, int index)
     {
         var layer = plan.Layer(index);
-        string id = plan.Id(index);
         var gamma = plan.Parameter(index, "weight");
         var beta = plan.Parameter(index, "bias");
         var runningMean = plan.Parameter(index, "running_mean");
@@ -207,26 +160,18 @@ internal static class LayerEmitter
         string saved = $"{plan.SaveMean(index)}, {plan.SaveInvStd(index)}";
         string sizes = $"channels: {Literals.Int(layer.Input.C)}, plane: {Literals.Int(layer.Input.H * layer.Input.W)}";
         string epsilon = $"epsilon: {Literals.Double(layer.Epsilon)}";
-        using (writer.WriteBlock($"private void {id}Forward(int batch, bool training)"))
-        {
-            X(writer, plan, index);
-            Y(writer, plan, index);
-            writer.WriteLine("if (training)");
-            writer.WriteLine($"    {Kernels}.BatchNorm2dKernel.ForwardTraining(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y, {saved},");
-            writer.WriteLine($"        batch, {sizes}, {epsilon}, momentum: {Literals.Double(layer.Momentum)});");
-            writer.WriteLine("else");
-            writer.WriteLine($"    {Kernels}.BatchNorm2dKernel.ForwardInference(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y,");
-            writer.WriteLine($"        batch, {sizes}, {epsilon});");
-        }
-        writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
-        {
-            X(writer, plan, index);
-            DY(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"{Kernels}.BatchNorm2dKernel.Backward(x, {gamma.Field}, {saved}, dy, dx, {gamma.GradField}, {beta.GradField},");
-            writer.WriteLine($"    batch, {sizes});");
-        }
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), Y(plan, index),
+                "if (training)",
+                $"    {Kernels}.BatchNorm2dKernel.ForwardTraining(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y, {saved},",
+                $"        batch, {sizes}, {epsilon}, momentum: {Literals.Double(layer.Momentum)});",
+                "else",
+                $"    {Kernels}.BatchNorm2dKernel.ForwardInference(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y,",
+                $"        batch, {sizes}, {epsilon});"],
+            backward: [X(plan, index), DY(plan, index), DX(plan, index),
+                $"{Kernels}.BatchNorm2dKernel.Backward(x, {gamma.Field}, {saved}, dy, dx, {gamma.GradField}, {beta.GradField},",
+                $"    batch, {sizes});"],
+            forwardParameters: "int batch, bool training");
     }
 
     // A Skip has no forward: its output is its input's buffer. Its input's gradient is also its output's, which already
@@ -235,65 +180,70 @@ internal static class LayerEmitter
     {
         if (plan.ConcatsReading(index).Count == 0) return;
         var output = plan.OutputOf(index);
-        using (writer.WriteBlock($"private void {plan.Id(index)}Backward(int batch)"))
-        {
-            writer.WriteLine($"var dSkip = {Slice(plan.SkipGrad(index), output.Shape)};");
-            writer.WriteLine($"var dx = {Slice(output.GradField, output.Shape)}; // also this layer's dy");
-            writer.WriteLine($"{Kernels}.AddKernel.Accumulate(dSkip, dx);");
-        }
+        WriteMethod(writer, $"{plan.Id(index)}Backward(int batch)",
+            $"var dSkip = {Slice(plan.SkipGrad(index), output.Shape)};",
+            $"var dx = {Slice(output.GradField, output.Shape)}; // also this layer's dy",
+            $"{Kernels}.AddKernel.Accumulate(dSkip, dx);");
     }
 
     private static void WriteConcat(SourceWriter writer, EmitPlan plan, int index)
     {
         var layer = plan.Layer(index);
-        string id = plan.Id(index);
         var skip = plan.OutputOf(layer.SkipSource);
         string sizes = $"aChannels: {Literals.Int(layer.Input.C)}, bChannels: {Literals.Int(skip.Shape.C)}, plane: {Literals.Int(layer.Input.H * layer.Input.W)}";
-        using (writer.WriteBlock($"private void {id}Forward(int batch)"))
-        {
-            X(writer, plan, index);
-            writer.WriteLine($"var skip = {Slice(skip.Field, skip.Shape)};");
-            Y(writer, plan, index);
-            writer.WriteLine($"{Kernels}.ConcatKernel.Forward(x, skip, y, batch, {sizes});");
-        }
+        WritePasses(writer, plan, index,
+            forward: [X(plan, index), $"var skip = {Slice(skip.Field, skip.Shape)};", Y(plan, index),
+                $"{Kernels}.ConcatKernel.Forward(x, skip, y, batch, {sizes});"],
+            backward: [DY(plan, index), DX(plan, index), $"var dSkip = {Slice(plan.SkipGrad(layer.SkipSource), skip.Shape)};",
+                $"{Kernels}.ConcatKernel.Backward(dy, dx, dSkip, batch, {sizes});"]);
+    }
+
+    // Every layer with a forward writes it and its backward one blank line apart, so each op reads as a pair.
+    private static void WritePasses(SourceWriter writer, EmitPlan plan, int index, string[] forward, string[] backward,
+        string forwardParameters = "int batch")
+    {
+        string id = plan.Id(index);
+        WriteMethod(writer, $"{id}Forward({forwardParameters})", forward);
         writer.WriteLine();
-        using (writer.WriteBlock($"private void {id}Backward(int batch)"))
+        WriteMethod(writer, $"{id}Backward(int batch)", backward);
+    }
+
+    private static void WriteMethod(SourceWriter writer, string signature, params string[] lines)
+    {
+        using (writer.WriteBlock($"private void {signature}"))
         {
-            DY(writer, plan, index);
-            DX(writer, plan, index);
-            writer.WriteLine($"var dSkip = {Slice(plan.SkipGrad(layer.SkipSource), skip.Shape)};");
-            writer.WriteLine($"{Kernels}.ConcatKernel.Backward(dy, dx, dSkip, batch, {sizes});");
+            foreach (string line in lines) writer.WriteLine(line);
         }
     }
 
-    private static void X(SourceWriter writer, EmitPlan plan, int index)
+    private static string X(EmitPlan plan, int index)
     {
         var t = plan.InputOf(index);
-        writer.WriteLine($"var x = {Slice(t.Field, t.Shape)};");
+        return $"var x = {Slice(t.Field, t.Shape)};";
     }
 
-    private static void Y(SourceWriter writer, EmitPlan plan, int index)
+    private static string Y(EmitPlan plan, int index)
     {
         var t = plan.OutputOf(index);
-        writer.WriteLine($"var y = {Slice(t.Field, t.Shape)};");
+        return $"var y = {Slice(t.Field, t.Shape)};";
     }
 
-    private static void DY(SourceWriter writer, EmitPlan plan, int index)
+    private static string DY(EmitPlan plan, int index)
     {
         var t = plan.OutputOf(index);
-        writer.WriteLine($"var dy = {Slice(t.GradField, t.Shape)};");
+        return $"var dy = {Slice(t.GradField, t.Shape)};";
     }
 
-    private static void DX(SourceWriter writer, EmitPlan plan, int index)
+    private static string DX(EmitPlan plan, int index)
     {
         var t = plan.InputOf(index);
-        writer.WriteLine($"var dx = {Slice(t.GradField, t.Shape)};");
+        return $"var dx = {Slice(t.GradField, t.Shape)};";
     }
 
-    private static void Indices(SourceWriter writer, EmitPlan plan, int index)
+    private static string Indices(EmitPlan plan, int index)
     {
         int pool = plan.Layer(index).Kind == LayerKind.MaxUnpool2d ? plan.Layer(index).Partner : index;
-        writer.WriteLine($"var indices = {Slice(plan.PoolIndices(index), plan.Layer(pool).Output)};");
+        return $"var indices = {Slice(plan.PoolIndices(index), plan.Layer(pool).Output)};";
     }
 
     private static string Slice(string field, Shape shape) => $"{field}.AsSpan(0, batch * {Literals.Int(shape.Size)})";

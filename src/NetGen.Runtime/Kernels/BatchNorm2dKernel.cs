@@ -11,13 +11,7 @@ public static unsafe class BatchNorm2dKernel
         Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> saveMean, Span<float> saveInvStd,
         int batch, int channels, int plane, double epsilon, double momentum)
     {
-        long size = (long)batch * channels * plane;
-        Spans.Require(x, size, nameof(x));
-        Spans.Require<float>(y, size, nameof(y));
-        Spans.Require<float>(gamma, channels, nameof(gamma));
-        Spans.Require<float>(beta, channels, nameof(beta));
-        Spans.Require<float>(runningMean, channels, nameof(runningMean));
-        Spans.Require<float>(runningVar, channels, nameof(runningVar));
+        RequireForward(x, gamma, beta, runningMean, runningVar, y, batch, channels, plane);
         Spans.Require<float>(saveMean, channels, nameof(saveMean));
         Spans.Require<float>(saveInvStd, channels, nameof(saveInvStd));
         fixed (float* px = x, pg = gamma, pb = beta, prm = runningMean, prv = runningVar, py = y, psm = saveMean, psi = saveInvStd)
@@ -36,13 +30,7 @@ public static unsafe class BatchNorm2dKernel
     public static void ForwardInference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y, int batch, int channels, int plane, double epsilon)
     {
-        long size = (long)batch * channels * plane;
-        Spans.Require(x, size, nameof(x));
-        Spans.Require<float>(y, size, nameof(y));
-        Spans.Require<float>(gamma, channels, nameof(gamma));
-        Spans.Require<float>(beta, channels, nameof(beta));
-        Spans.Require<float>(runningMean, channels, nameof(runningMean));
-        Spans.Require<float>(runningVar, channels, nameof(runningVar));
+        RequireForward(x, gamma, beta, runningMean, runningVar, y, batch, channels, plane);
         fixed (float* px = x, pg = gamma, pb = beta, prm = runningMean, prv = runningVar, py = y)
         {
             var job = new BatchNormJob
@@ -76,6 +64,19 @@ public static unsafe class BatchNorm2dKernel
             };
             WorkerPool.Run(ref job, channels, KernelOptions.Threads);
         }
+    }
+
+    // The tensors both forward modes read and write: x, y: [N, C, plane]; gamma, beta, runningMean, runningVar: [C]
+    private static void RequireForward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, ReadOnlySpan<float> y, int batch, int channels, int plane)
+    {
+        long size = (long)batch * channels * plane;
+        Spans.Require(x, size, nameof(x));
+        Spans.Require(y, size, nameof(y));
+        Spans.Require(gamma, channels, nameof(gamma));
+        Spans.Require(beta, channels, nameof(beta));
+        Spans.Require(runningMean, channels, nameof(runningMean));
+        Spans.Require(runningVar, channels, nameof(runningVar));
     }
 }
 

@@ -10,10 +10,7 @@ public static unsafe class Conv2dKernel
     // same store, so a following ReLU costs no pass of its own (generated networks fuse it in inference only)
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
     {
-        Spans.Require(x, (long)batch * g.InSize, nameof(x));
-        Spans.Require(w, g.WeightSize, nameof(w));
-        Spans.RequireOptional(b, g.OutC, nameof(b));
-        Spans.Require<float>(y, (long)batch * g.OutSize, nameof(y));
+        ConvArguments.RequireForward(x, w, b, y, batch, g);
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pb = b, py = y)
             Correlation.Direct(px, g.InC, g.InH, g.InW, new WeightView(pw, g.InC * kk, kk), pb,
@@ -23,12 +20,7 @@ public static unsafe class Conv2dKernel
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC]
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
     {
-        Spans.Require(x, (long)batch * g.InSize, nameof(x));
-        Spans.Require(w, g.WeightSize, nameof(w));
-        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
-        Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
-        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
-        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+        ConvArguments.RequireBackward(x, w, dy, dx, dw, db, batch, g);
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
         {

@@ -10,10 +10,7 @@ public static unsafe class ConvTranspose2dKernel
     // same store, as in Conv2dKernel.Forward
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
     {
-        Spans.Require(x, (long)batch * g.InSize, nameof(x));
-        Spans.Require(w, g.WeightSize, nameof(w));
-        Spans.RequireOptional(b, g.OutC, nameof(b));
-        Spans.Require<float>(y, (long)batch * g.OutSize, nameof(y));
+        ConvArguments.RequireForward(x, w, b, y, batch, g);
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pb = b, py = y)
             Correlation.Transposed(px, g.InC, g.InH, g.InW, new WeightView(pw, kk, g.OutC * kk), pb,
@@ -23,12 +20,7 @@ public static unsafe class ConvTranspose2dKernel
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC]
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
     {
-        Spans.Require(x, (long)batch * g.InSize, nameof(x));
-        Spans.Require(w, g.WeightSize, nameof(w));
-        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
-        Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
-        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
-        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+        ConvArguments.RequireBackward(x, w, dy, dx, dw, db, batch, g);
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
         {

@@ -33,11 +33,7 @@ public static unsafe class MaxPool2dKernel
         Spans.Require<float>(dx, planes * g.InPlane, nameof(dx));
         fixed (float* pdy = dy, pdx = dx)
         fixed (int* pi = indices)
-        {
-            var job = new ScatterJob { Values = pdy, Indices = pi, Output = pdx, ValuePlane = g.OutPlane, OutputPlane = g.InPlane, Accumulate = true };
-            WorkerPool.Run(ref job, (int)planes, KernelOptions.Threads);
-            ScatterJob.ThrowIfBad(job, nameof(indices));
-        }
+            ScatterJob.Run(pdy, pi, pdx, (int)planes, g.OutPlane, g.InPlane, accumulate: true, nameof(indices));
     }
 }
 
@@ -52,11 +48,7 @@ public static unsafe class MaxUnpool2dKernel
         Spans.Require<float>(y, planes * g.InPlane, nameof(y));
         fixed (float* px = x, py = y)
         fixed (int* pi = indices)
-        {
-            var job = new ScatterJob { Values = px, Indices = pi, Output = py, ValuePlane = g.OutPlane, OutputPlane = g.InPlane };
-            WorkerPool.Run(ref job, (int)planes, KernelOptions.Threads);
-            ScatterJob.ThrowIfBad(job, nameof(indices));
-        }
+            ScatterJob.Run(px, pi, py, (int)planes, g.OutPlane, g.InPlane, accumulate: false, nameof(indices));
     }
 
     // dy: [N, C, InH, InW] -> dx: [N, C, OutH, OutW] (overwritten, skipped if empty), a gather at the argmax positions
@@ -231,9 +223,12 @@ internal unsafe struct ScatterJob : IParallelJob
         }
     }
 
-    public static void ThrowIfBad(in ScatterJob job, string name)
+    /// <summary>One task per plane; throws, naming <paramref name="indicesName"/>, if any index lay outside its output plane.</summary>
+    public static void Run(float* values, int* indices, float* output, int planes, int valuePlane, int outputPlane, bool accumulate, string indicesName)
     {
-        if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", name);
+        var job = new ScatterJob { Values = values, Indices = indices, Output = output, ValuePlane = valuePlane, OutputPlane = outputPlane, Accumulate = accumulate };
+        WorkerPool.Run(ref job, planes, KernelOptions.Threads);
+        if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", indicesName);
     }
 }
 
