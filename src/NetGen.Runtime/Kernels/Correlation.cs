@@ -163,8 +163,10 @@ internal static unsafe class Correlation
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
-        int tileWidth = CorrelationTiles.Width(path);
-        int coBlocks = (outC + CorrelationTiles.Channels - 1) / CorrelationTiles.Channels;
+        // One output channel takes the one-channel tile: a 4-channel tile would compute and drop 3 channels.
+        int tileChannels = outC == 1 ? 1 : CorrelationTiles.Channels;
+        int tileWidth = outC == 1 ? CorrelationTiles.SingleWidth(path) : CorrelationTiles.Width(path);
+        int coBlocks = (outC + tileChannels - 1) / tileChannels;
         int tiles = (int)((grid.Length + tileWidth - 1) / tileWidth);
 
         // The last tiles read past the last channel's planes; that slack is zeroed along with the packing.
@@ -182,7 +184,7 @@ internal static unsafe class Correlation
 
         // Chunks of tiles big enough to amortize a task, small enough to give every thread several; when there are few
         // tiles (small planes), the output-channel blocks are split between tasks too.
-        long tileWork = (long)maxTaps * CorrelationTiles.Channels * tileWidth * coBlocks;
+        long tileWork = (long)maxTaps * tileChannels * tileWidth * coBlocks;
         long totalTiles = (long)tiles * phaseCount;
         int tilesPerChunk = (int)Math.Clamp((MinTaskWork + tileWork - 1) / tileWork, 1, Math.Max(1, totalTiles / (4 * threads)));
         int cbGroups = totalTiles >= 4 * threads ? 1 : (int)Math.Min(coBlocks, (4 * threads + totalTiles - 1) / totalTiles);
@@ -195,8 +197,8 @@ internal static unsafe class Correlation
             Path = path, Input = packed, Grid = grid, Phases = phases, Weights = w, Bias = bias,
             Output = output, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
             CoBlocks = coBlocks, CbGroups = cbGroups, CbPerGroup = cbPerGroup, Chunks = chunks, Tiles = tiles,
-            TilesPerChunk = tilesPerChunk, TileWidth = tileWidth,
-            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * CorrelationTiles.Channels * tileWidth),
+            TilesPerChunk = tilesPerChunk, TileWidth = tileWidth, TileChannels = tileChannels,
+            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
         };
         WorkerPool.Run(ref job, phaseCount * chunks * cbGroups, threads);
     }
@@ -277,7 +279,7 @@ internal unsafe struct CorrelationJob : IParallelJob
     public float* Output;
     public int OutC, OutH, OutW;
     public bool Relu;
-    public int CoBlocks, CbGroups, CbPerGroup, Chunks, Tiles, TilesPerChunk, TileWidth;
+    public int CoBlocks, CbGroups, CbPerGroup, Chunks, Tiles, TilesPerChunk, TileWidth, TileChannels;
     public float* Scratch;
 
     public void Execute(int task, int worker)
@@ -287,14 +289,17 @@ internal unsafe struct CorrelationJob : IParallelJob
         int chunk = local / CbGroups, group = local % CbGroups;
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
         int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerChunk);
-        float* tile = Scratch + (long)worker * CorrelationTiles.Channels * TileWidth;
+        float* tile = Scratch + (long)worker * TileChannels * TileWidth;
         for (int ti = chunk * TilesPerChunk; ti < tileEnd; ti++)
         {
             long q0 = (long)ti * TileWidth;
             for (int cb = cbStart; cb < cbEnd; cb++)
             {
-                CorrelationTiles.Run(Path, Input + q0, phase->Taps, phase->WeightIndex, phase->TapCount,
-                    Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), tile);
+                if (TileChannels == 1)
+                    CorrelationTiles.RunSingle(Path, Input + q0, phase->Taps, phase->WeightIndex, phase->TapCount, Row(cb, 0), tile);
+                else
+                    CorrelationTiles.Run(Path, Input + q0, phase->Taps, phase->WeightIndex, phase->TapCount,
+                        Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), tile);
                 Store(tile, q0, phase, cb);
             }
         }
@@ -302,12 +307,12 @@ internal unsafe struct CorrelationJob : IParallelJob
 
     // Channels past the last one reuse its row; Store drops their results.
     private readonly float* Row(int cb, int j) =>
-        Weights.Data + (long)Math.Min(cb * CorrelationTiles.Channels + j, OutC - 1) * Weights.OutStride;
+        Weights.Data + (long)Math.Min(cb * TileChannels + j, OutC - 1) * Weights.OutStride;
 
     // Walks the tile's grid positions row segment by row segment, skipping the rows and columns outside the output.
     private readonly void Store(float* tile, long q0, CorrelationPhase* phase, int cb)
     {
-        int channels = Math.Min(CorrelationTiles.Channels, OutC - cb * CorrelationTiles.Channels);
+        int channels = Math.Min(TileChannels, OutC - cb * TileChannels);
         long plane = (long)OutH * OutW, end = Math.Min(q0 + TileWidth, Grid.Length);
         int cols = Grid.Cols, step = phase->Step;
         long row = q0 / cols;
@@ -322,7 +327,7 @@ internal unsafe struct CorrelationJob : IParallelJob
                 long at = (long)(phase->Row0 + r * step) * OutW + phase->Col0 + c * step;
                 for (int j = 0; j < channels; j++)
                 {
-                    int o = cb * CorrelationTiles.Channels + j;
+                    int o = cb * TileChannels + j;
                     float b = Bias != null ? Bias[o] : 0f;
                     float* src = tile + j * TileWidth + (q - q0);
                     float* dst = Output + ((long)n * OutC + o) * plane + at;

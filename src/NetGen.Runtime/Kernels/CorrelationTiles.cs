@@ -2,6 +2,8 @@
 // One tile per instruction-set path; the Vector512 tile keeps 24 accumulators, 4 broadcast weights and 1 input vector
 // in the 32 zmm registers. Taps stay a loop (not unrolled) so the JIT neither spills nor re-broadcasts weights.
 // Weights are read in place, one row per output channel, at each tap's weight index: no per-call repacking.
+// A layer with a single output channel (a first layer's input gradient) takes a one-channel tile, wider instead,
+// which spends no multiply-adds on the 3 channels a 4-channel tile would drop; it adds the taps in the same order.
 using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
@@ -29,6 +31,75 @@ internal static unsafe class CorrelationTiles
             case VectorPath.Vector256: Tile256(input, taps, weights, tapCount, w0, w1, w2, w3, tile); break;
             default: TileScalar(input, taps, weights, tapCount, w0, w1, w2, w3, tile); break;
         }
+    }
+
+    /// <summary>Grid positions per one-channel tile: 12 vectors of 16, 8 of 8, or 8 scalars.</summary>
+    public static int SingleWidth(VectorPath path) => path switch
+    {
+        VectorPath.Vector512 => 192,
+        VectorPath.Vector256 => 64,
+        _ => 8,
+    };
+
+    /// <summary>tile[p] = Σ_t w0[weights[t]]·input[taps[t] + p] for p &lt; SingleWidth. input: [.., taps + SingleWidth].</summary>
+    public static void RunSingle(VectorPath path, float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
+    {
+        switch (path)
+        {
+            case VectorPath.Vector512: Single512(input, taps, weights, tapCount, w0, tile); break;
+            case VectorPath.Vector256: Single256(input, taps, weights, tapCount, w0, tile); break;
+            default: SingleScalar(input, taps, weights, tapCount, w0, tile); break;
+        }
+    }
+
+    // 12 accumulators of 16 positions; each tap is 1 broadcast, 12 loads and 12 multiply-adds. A tile twice as wide would
+    // read 3 rows × 16 input channels × 1.5 KB per tile, more than the L1 cache holds.
+    private static void Single512(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            Vector512<float> b = Vector512.Create(w0[weights[t]]);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x), b, a0); a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 16), b, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 32), b, a2); a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 48), b, a3);
+            a4 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 64), b, a4); a5 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 80), b, a5);
+            a6 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 96), b, a6); a7 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 112), b, a7);
+            a8 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 128), b, a8); a9 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 144), b, a9);
+            a10 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 160), b, a10); a11 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 176), b, a11);
+        }
+        a0.Store(tile); a1.Store(tile + 16); a2.Store(tile + 32); a3.Store(tile + 48); a4.Store(tile + 64); a5.Store(tile + 80);
+        a6.Store(tile + 96); a7.Store(tile + 112); a8.Store(tile + 128); a9.Store(tile + 144); a10.Store(tile + 160); a11.Store(tile + 176);
+    }
+
+    private static void Single256(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            Vector256<float> b = Vector256.Create(w0[weights[t]]);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x), b, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 8), b, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 16), b, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 24), b, a3);
+            a4 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 32), b, a4); a5 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 40), b, a5);
+            a6 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 48), b, a6); a7 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 56), b, a7);
+        }
+        a0.Store(tile); a1.Store(tile + 8); a2.Store(tile + 16); a3.Store(tile + 24);
+        a4.Store(tile + 32); a5.Store(tile + 40); a6.Store(tile + 48); a7.Store(tile + 56);
+    }
+
+    private static void SingleScalar(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
+    {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            float b = w0[weights[t]];
+            a0 = Simd.Mad(x[0], b, a0); a1 = Simd.Mad(x[1], b, a1); a2 = Simd.Mad(x[2], b, a2); a3 = Simd.Mad(x[3], b, a3);
+            a4 = Simd.Mad(x[4], b, a4); a5 = Simd.Mad(x[5], b, a5); a6 = Simd.Mad(x[6], b, a6); a7 = Simd.Mad(x[7], b, a7);
+        }
+        tile[0] = a0; tile[1] = a1; tile[2] = a2; tile[3] = a3; tile[4] = a4; tile[5] = a5; tile[6] = a6; tile[7] = a7;
     }
 
     private static void Tile512(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)

@@ -1,7 +1,6 @@
 // Copies planes into the zero-padded, phase-split, channel-major layout the convolution tiles read: with it every tap of
 // a strided or padded convolution is a plain offset (no bounds checks, no stride in the inner loops), and the samples of
 // a channel follow each other, so a tile runs on from one sample into the next and small planes still fill whole tiles.
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -34,12 +33,31 @@ internal static unsafe class Packing
                 Clear(d, jLo);
                 float* row = src + (long)y * w + (jLo * s + b - padLeft);
                 if (s == 1)
-                    Unsafe.CopyBlockUnaligned(d + jLo, row, (uint)(jHi - jLo) * sizeof(float));
+                    Copy(row, d + jLo, jHi - jLo, path);
                 else
                     Gather(row, s, w - (jLo * s + b - padLeft), d + jLo, jHi - jLo, path);
                 Clear(d + jHi, cols - jHi);
             }
         }
+    }
+
+    /// <summary>d[j] = src[j] for j &lt; count: a row of a small plane is too short to amortize a call to the library's copy.</summary>
+    private static void Copy(float* src, float* d, int count, VectorPath path)
+    {
+        int j = 0;
+        if (path == VectorPath.Vector512)
+        {
+            for (; j + 16 <= count; j += 16) Vector512.Load(src + j).Store(d + j);
+            if (j < count)
+            {
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - j)).AsSingle();
+                Avx512F.MaskStore(d + j, mask, Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero));
+            }
+            return;
+        }
+        if (path == VectorPath.Vector256)
+            for (; j + 8 <= count; j += 8) Vector256.Load(src + j).Store(d + j);
+        for (; j < count; j++) d[j] = src[j];
     }
 
     /// <summary>d[j] = row[j·s] for j &lt; count, reading no further than row[available − 1]. Stride 2 (the common one)
@@ -68,7 +86,11 @@ internal static unsafe class Packing
 
     public static void Clear(float* d, long count)
     {
-        if (count > 0) new Span<float>(d, checked((int)count)).Clear();
+        // The few padding columns of a row are cleared inline: a call to the library's clear costs more than they do.
+        if (count <= 16)
+            for (long i = 0; i < count; i++) d[i] = 0f;
+        else
+            new Span<float>(d, checked((int)count)).Clear();
     }
 
     /// <summary>⌈a / b⌉ for b &gt; 0 and any sign of a.</summary>

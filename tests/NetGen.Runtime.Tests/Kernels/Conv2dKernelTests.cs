@@ -90,6 +90,8 @@ public class Conv2dKernelTests
         ThreadCountIndependent(width, ConvCase.Conv(16, 20, 3, 1, 1, 23, 37));
         // The 1×1 path splits planes into tasks by position instead.
         ThreadCountIndependent(width, ConvCase.Conv(16, 11, 1, 1, 0, 45, 61));
+        // One input channel: the input gradient runs on the one-channel tile.
+        ThreadCountIndependent(width, ConvCase.Conv(1, 16, 3, 1, 1, 41, 37));
     }
 
     private static void ThreadCountIndependent(int width, ConvGeometry g)

@@ -33,6 +33,9 @@ public static class ConvCase
         { 16, 11, 1, 1, 0, 45, 61, 2 },
         // Planes of whole vectors: the 1×1 weight gradient reads the tensors in place.
         { 16, 11, 1, 1, 0, 40, 52, 2 },
+        // One input channel on a plane tall enough for the padded grid: the input gradient takes the one-channel tile,
+        // over several tiles ending in a partial one.
+        { 1, 16, 3, 1, 1, 37, 29, 2 },
         // More than 64 channels: the weight gradient splits them between tasks.
         { 8, 72, 3, 1, 1, 9, 11, 1 },
     };
