@@ -1,5 +1,5 @@
 // Command-line options of the membrane example, parsed strictly: anything unknown or malformed is a one-line error.
-using System.Globalization;
+using static NetGen.Examples.OptionValues;
 
 namespace Membrane;
 
@@ -43,18 +43,4 @@ internal sealed record MembraneOptions
         }
         return options;
     }
-
-    private static string NonEmpty(string name, string value) =>
-        value.Length > 0 ? value : throw new FormatException($"{name} needs a folder name");
-
-    private static int Integer(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new FormatException($"{name} expects an integer, got '{value}'");
-
-    private static int Positive(string name, string value) =>
-        Integer(name, value) is var n and > 0 ? n : throw new FormatException($"{name} must be a positive integer, got '{value}'");
-
-    private static double PositiveReal(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
-            ? x
-            : throw new FormatException($"{name} must be a positive number, got '{value}'");
 }

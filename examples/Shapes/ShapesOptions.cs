@@ -1,5 +1,5 @@
 // Command-line options of the shapes example, parsed strictly: anything unknown or malformed is a one-line error.
-using System.Globalization;
+using static NetGen.Examples.OptionValues;
 
 namespace Shapes;
 
@@ -34,7 +34,7 @@ internal sealed record ShapesOptions
                 "--batch" => options with { Batch = Positive(name, value) },
                 "--lr" => options with { LearningRate = PositiveReal(name, value) },
                 "--seed" => options with { Seed = Integer(name, value) },
-                "--out" => options with { Out = value.Length > 0 ? value : throw new FormatException("--out needs a folder name") },
+                "--out" => options with { Out = NonEmpty(name, value) },
                 "--train-size" => options with { TrainSize = Positive(name, value) },
                 "--val-size" => options with { ValidationSize = Positive(name, value) },
                 "--time-budget" => options with { TimeBudgetSeconds = PositiveReal(name, value) },
@@ -43,15 +43,4 @@ internal sealed record ShapesOptions
         }
         return options;
     }
-
-    private static int Integer(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new FormatException($"{name} expects an integer, got '{value}'");
-
-    private static int Positive(string name, string value) =>
-        Integer(name, value) is var n and > 0 ? n : throw new FormatException($"{name} must be a positive integer, got '{value}'");
-
-    private static double PositiveReal(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
-            ? x
-            : throw new FormatException($"{name} must be a positive number, got '{value}'");
 }
