@@ -1,7 +1,8 @@
 // The engine behind every convolution's forward pass and input gradient: it correlates a zero-padded (and, for a stride,
 // phase-split) copy of the input with the weights, four output channels at a time. Positions are numbered on one flat
 // grid per channel, padded rows after padded rows and sample after sample, so a tile of 96 consecutive positions is just
-// 6 vector loads per tap; the few grid columns and rows outside the output are computed and dropped.
+// 6 vector loads per tap; the few grid columns and rows outside the output are computed and dropped. Stride-1
+// correlations take CorrelationBands instead, which packs per task; this grid serves the strided and phase-split ones.
 namespace NetGen.Kernels;
 
 /// <summary>W(o, i, ky, kx) = Data[o·OutStride + i·InStride + ky·K + kx]: a [o][i] or [i][o] weight layout, read in place.</summary>
@@ -39,9 +40,9 @@ internal static unsafe class Correlation
             Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu);
             return;
         }
-        if (s == 1 && RowSplitPays(batch, inC, k, outH, outW))
+        if (s == 1)
         {
-            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch, relu);
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch, relu);
             return;
         }
         var ws = Workspace.Current;
@@ -79,9 +80,9 @@ internal static unsafe class Correlation
             return;
         }
         // At stride 1 the transposed convolution is a correlation with the flipped kernel and padding k − 1 − p.
-        if (s == 1 && RowSplitPays(batch, inC, k, outH, outW))
+        if (s == 1)
         {
-            RowSplit(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu);
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu);
             return;
         }
         var ws = Workspace.Current;
@@ -121,45 +122,18 @@ internal static unsafe class Correlation
         Run(ws, input, inH, inW, grid, padTop, padLeft, phases, phaseCount, w, bias, output, outC, outH, outW, relu);
     }
 
-    /// <summary>On the padded grid every sample carries k − 1 rows whose outputs are computed and dropped: a fifth of the
-    /// work on a 22-row plane with a 7×7 kernel, a tenth from 60 rows on. Copying each input channel k times, the u-th
-    /// copy shifted up u rows, turns kernel rows into channels and leaves no such rows, so small planes pay only for the
-    /// k − 1 padding columns; the copies (k times the packing, up to 16 MB) must cost less than the rows they save.
-    /// Measured: 64→64 7×7 on 22×30, 64% → 74% of FMA peak at batch 8; 32→64 3×3 on 16×16, 59% → 70% at batch 1;
-    /// no gain on 32-row planes with a 3×3 kernel, nor where the copies outgrow the L3 cache.</summary>
+    /// <summary>Whether the weight gradient should copy each input channel k times, the u-th copy shifted up u rows, so
+    /// that kernel rows become channels and the k − 1 padding rows of each sample on the padded grid cost nothing: on small
+    /// planes those rows are a fifth of the work (22 rows, 7×7), and the copies (k times the packing, up to 16 MB) must cost
+    /// less than the rows they save. Measured on the correlation: 64→64 7×7 on 22×30, 64% → 74% of FMA peak at batch 8;
+    /// 32→64 3×3 on 16×16, 59% → 70% at batch 1; no gain on 32-row planes with a 3×3 kernel, nor past the L3 cache.</summary>
     internal static bool RowSplitPays(int batch, int inC, int k, int outH, int outW) =>
         k > 1 && (k - 1) * 10 > outH && (long)inC * k * batch * outH * (outW + k - 1) <= 1 << 22;
-
-    /// <summary>out[n, o, y, x] = bias[o] + Σ_{i, u, v} W(o, i, ky, kx)·padded[n, i, y + u, x + v], with (ky, kx) = (u, v),
-    /// or (k − 1 − u, k − 1 − v) when `flip`; `pad` zeros (a negative pad crops) surround the input.</summary>
-    private static void RowSplit(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu)
-    {
-        var ws = Workspace.Current;
-        var grid = new Grid(batch, inC * k, 1, outH, outW + k - 1);
-        int tapCount = inC * k * k;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * tapCount);
-        int* weightIndex = taps + tapCount;
-        int t = 0;
-        for (int i = 0; i < inC; i++)
-        for (int u = 0; u < k; u++)
-        for (int v = 0; v < k; v++, t++)
-        {
-            taps[t] = grid.Offset(i * k + u, 0, 0, v);
-            int ky = flip ? k - 1 - u : u, kx = flip ? k - 1 - v : v;
-            weightIndex[t] = i * w.InStride + ky * k + kx;
-        }
-        var phase = new CorrelationPhase
-        {
-            Taps = taps, WeightIndex = weightIndex, TapCount = tapCount, Rows = outH, Cols = outW, Step = 1,
-        };
-        Run(ws, input, inH, inW, grid, pad, pad, &phase, 1, w, bias, output, outC, outH, outW, relu, k);
-    }
 
     /// <summary>Packs the input, then runs the tiles over (phase, chunk of tiles, group of output-channel blocks).</summary>
     private static void Run(Workspace ws, float* input, int inH, int inW, in Grid grid, int padTop, int padLeft,
         CorrelationPhase* phases, int phaseCount, WeightView w, float* bias, float* output, int outC, int outH, int outW,
-        bool relu, int rowCopies = 1)
+        bool relu)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -179,7 +153,7 @@ internal static unsafe class Correlation
                 needed = Math.Max(needed, phases[i].Taps[t] + (long)tiles * tileWidth);
         }
         float* packed = ws.Get<float>(ScratchSlot.Input, needed);
-        grid.Pack(input, inH, inW, padTop, padLeft, packed, path, threads, rowCopies);
+        grid.Pack(input, inH, inW, padTop, padLeft, packed, path, threads);
         Packing.Clear(packed + grid.Channels * grid.ChannelStride, needed - grid.Channels * grid.ChannelStride);
 
         // Chunks of tiles big enough to amortize a task, small enough to give every thread several; when there are few

@@ -4,7 +4,11 @@
 // Weights are read in place, one row per output channel, at each tap's weight index: no per-call repacking.
 // A layer with a single output channel (a first layer's input gradient) takes a one-channel tile, wider instead,
 // which spends no multiply-adds on the 3 channels a 4-channel tile would drop; it adds the taps in the same order.
+// The Vector512 tiles hand their accumulators to a sink, inlined per sink type: into a tile in memory, or (PlacedSink)
+// straight into the output, which saves small tiles a pass through memory.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels;
 
@@ -56,8 +60,16 @@ internal static unsafe class CorrelationTiles
     // read 3 rows × 16 input channels × 1.5 KB per tile, more than the L1 cache holds.
     private static void Single512(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+        var sink = new MemorySink { Tile = tile, Width = 192 };
+        Single512(input, taps, weights, tapCount, w0, ref sink);
+    }
+
+    /// <summary>Vector512 only: the one-channel tile of RunSingle, stored straight from its registers by `sink` (channel 0).</summary>
+    public static void Single512<TSink>(float* input, int* taps, int* weights, int tapCount, float* w0, ref TSink sink)
+        where TSink : struct, ITileSink
+    {
+        Vector512<float> a0 = sink.Initial(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector512<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
         for (int t = 0; t < tapCount; t++)
         {
             float* x = input + taps[t];
@@ -69,8 +81,8 @@ internal static unsafe class CorrelationTiles
             a8 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 128), b, a8); a9 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 144), b, a9);
             a10 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 160), b, a10); a11 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 176), b, a11);
         }
-        a0.Store(tile); a1.Store(tile + 16); a2.Store(tile + 32); a3.Store(tile + 48); a4.Store(tile + 64); a5.Store(tile + 80);
-        a6.Store(tile + 96); a7.Store(tile + 112); a8.Store(tile + 128); a9.Store(tile + 144); a10.Store(tile + 160); a11.Store(tile + 176);
+        sink.Put(0, 0, a0); sink.Put(0, 1, a1); sink.Put(0, 2, a2); sink.Put(0, 3, a3); sink.Put(0, 4, a4); sink.Put(0, 5, a5);
+        sink.Put(0, 6, a6); sink.Put(0, 7, a7); sink.Put(0, 8, a8); sink.Put(0, 9, a9); sink.Put(0, 10, a10); sink.Put(0, 11, a11);
     }
 
     private static void Single256(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)
@@ -104,10 +116,18 @@ internal static unsafe class CorrelationTiles
 
     private static void Tile512(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+        var sink = new MemorySink { Tile = tile, Width = 96 };
+        Tile512(input, taps, weights, tapCount, w0, w1, w2, w3, ref sink);
+    }
+
+    /// <summary>Vector512 only: the tile of Run, stored straight from its registers by `sink`.</summary>
+    public static void Tile512<TSink>(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, ref TSink sink)
+        where TSink : struct, ITileSink
+    {
+        Vector512<float> a00 = sink.Initial(0), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
+        Vector512<float> a10 = sink.Initial(1), a11 = a10, a12 = a10, a13 = a10, a14 = a10, a15 = a10;
+        Vector512<float> a20 = sink.Initial(2), a21 = a20, a22 = a20, a23 = a20, a24 = a20, a25 = a20;
+        Vector512<float> a30 = sink.Initial(3), a31 = a30, a32 = a30, a33 = a30, a34 = a30, a35 = a30;
         for (int t = 0; t < tapCount; t++)
         {
             float* x = input + taps[t];
@@ -126,10 +146,10 @@ internal static unsafe class CorrelationTiles
             v = Vector512.Load(x + 80);
             a05 = Vector512.FusedMultiplyAdd(v, b0, a05); a15 = Vector512.FusedMultiplyAdd(v, b1, a15); a25 = Vector512.FusedMultiplyAdd(v, b2, a25); a35 = Vector512.FusedMultiplyAdd(v, b3, a35);
         }
-        a00.Store(tile); a01.Store(tile + 16); a02.Store(tile + 32); a03.Store(tile + 48); a04.Store(tile + 64); a05.Store(tile + 80);
-        a10.Store(tile + 96); a11.Store(tile + 112); a12.Store(tile + 128); a13.Store(tile + 144); a14.Store(tile + 160); a15.Store(tile + 176);
-        a20.Store(tile + 192); a21.Store(tile + 208); a22.Store(tile + 224); a23.Store(tile + 240); a24.Store(tile + 256); a25.Store(tile + 272);
-        a30.Store(tile + 288); a31.Store(tile + 304); a32.Store(tile + 320); a33.Store(tile + 336); a34.Store(tile + 352); a35.Store(tile + 368);
+        sink.Put(0, 0, a00); sink.Put(0, 1, a01); sink.Put(0, 2, a02); sink.Put(0, 3, a03); sink.Put(0, 4, a04); sink.Put(0, 5, a05);
+        sink.Put(1, 0, a10); sink.Put(1, 1, a11); sink.Put(1, 2, a12); sink.Put(1, 3, a13); sink.Put(1, 4, a14); sink.Put(1, 5, a15);
+        sink.Put(2, 0, a20); sink.Put(2, 1, a21); sink.Put(2, 2, a22); sink.Put(2, 3, a23); sink.Put(2, 4, a24); sink.Put(2, 5, a25);
+        sink.Put(3, 0, a30); sink.Put(3, 1, a31); sink.Put(3, 2, a32); sink.Put(3, 3, a33); sink.Put(3, 4, a34); sink.Put(3, 5, a35);
     }
 
     private static void Tile256(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
@@ -170,5 +190,51 @@ internal static unsafe class CorrelationTiles
         }
         tile[0] = a00; tile[1] = a01; tile[2] = a10; tile[3] = a11;
         tile[4] = a20; tile[5] = a21; tile[6] = a30; tile[7] = a31;
+    }
+}
+
+/// <summary>Gives a Vector512 tile's accumulators their starting value and takes each one's result, (channel, vector);
+/// calls are inlined with constant arguments.</summary>
+internal interface ITileSink
+{
+    Vector512<float> Initial(int channel);
+    void Put(int channel, int vector, Vector512<float> value);
+}
+
+/// <summary>tile[channel·Width + 16·vector ..] = value, accumulated from zero.</summary>
+internal unsafe struct MemorySink : ITileSink
+{
+    public float* Tile;
+    public int Width;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector512<float> Initial(int channel) => default;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Put(int channel, int vector, Vector512<float> value) => value.Store(Tile + channel * Width + 16 * vector);
+}
+
+/// <summary>Accumulates channel j from its bias and stores its vector m (clamped at zero when Relu) at output j through
+/// placement m; channels from Channels on are dropped.</summary>
+internal unsafe struct PlacedSink : ITileSink
+{
+    public float* Output0, Output1, Output2, Output3;
+    public float Bias0, Bias1, Bias2, Bias3;
+    public VectorPlacement* Placements;
+    public int Channels;
+    public bool Relu;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector512<float> Initial(int channel) =>
+        Vector512.Create(channel == 0 ? Bias0 : channel == 1 ? Bias1 : channel == 2 ? Bias2 : Bias3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Put(int channel, int vector, Vector512<float> value)
+    {
+        if (channel >= Channels) return;
+        float* output = channel == 0 ? Output0 : channel == 1 ? Output1 : channel == 2 ? Output2 : Output3;
+        // vmaxps(v, 0) is the scalar ReLU's v > 0 ? v : 0 (NaN gives 0), in one instruction where Vector512.Max takes three.
+        if (Relu) value = Avx512F.Max(value, Vector512<float>.Zero);
+        CorrelationStore.Put(value, output, Placements + vector);
     }
 }

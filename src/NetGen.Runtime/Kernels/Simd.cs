@@ -19,22 +19,27 @@ internal static unsafe class Simd
         if (path == VectorPath.Vector512)
         {
             var v = Vector512.Create(value);
-            // Max with -∞ leaves every value as it is, so the loop has one body for both cases.
-            var floor = Vector512.Create(relu ? 0f : float.NegativeInfinity);
-            for (; i <= count - 16; i += 16) Vector512.Max(Vector512.Load(src + i) + v, floor).Store(dst + i);
+            // vmaxps(x, 0) is Rectify (NaN and −0 give +0) in one instruction, where Vector512.Max takes three.
+            if (relu)
+                for (; i <= count - 16; i += 16) Avx512F.Max(Vector512.Load(src + i) + v, Vector512<float>.Zero).Store(dst + i);
+            else
+                for (; i <= count - 16; i += 16) (Vector512.Load(src + i) + v).Store(dst + i);
             // Masked-off lanes are neither read nor written, so the tail never touches a neighbour's values.
             if (i < count)
             {
                 var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - i)).AsSingle();
-                Avx512F.MaskStore(dst + i, mask, Vector512.Max(Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero) + v, floor));
+                var tail = Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero) + v;
+                Avx512F.MaskStore(dst + i, mask, relu ? Avx512F.Max(tail, Vector512<float>.Zero) : tail);
                 return;
             }
         }
         else if (path == VectorPath.Vector256)
         {
             var v = Vector256.Create(value);
-            var floor = Vector256.Create(relu ? 0f : float.NegativeInfinity);
-            for (; i <= count - 8; i += 8) Vector256.Max(Vector256.Load(src + i) + v, floor).Store(dst + i);
+            if (relu)
+                for (; i <= count - 8; i += 8) Avx.Max(Vector256.Load(src + i) + v, Vector256<float>.Zero).Store(dst + i);
+            else
+                for (; i <= count - 8; i += 8) (Vector256.Load(src + i) + v).Store(dst + i);
         }
         for (; i < count; i++) dst[i] = relu ? Rectify(src[i] + value) : src[i] + value;
     }

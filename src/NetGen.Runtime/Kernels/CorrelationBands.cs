@@ -1,0 +1,208 @@
+// Stride-1 correlations (every stride-1 convolution's forward pass and input gradient) in bands of output rows: each task
+// packs the padded input rows its band reads into its own thread's buffer and runs the tiles over them, so there is one
+// dispatch, each thread reads only what it packed (no lines pulled from the other core), and no padding rows are computed.
+namespace NetGen.Kernels;
+
+internal static unsafe class CorrelationBands
+{
+    // Estimated costs in multiply-adds: a task's fixed cost, a tile's store, and one float packed.
+    private const long TaskCost = 16_000, StoreCost = 1_600, PackCost = 2;
+    // The search costs a few microseconds, as much as a small layer's packing: each thread remembers the plans it made.
+    [ThreadStatic] private static Dictionary<PlanKey, BandPlan>? plans;
+
+    /// <summary>out[n, o, y, x] = bias[o] + Σ_{i, u, v} W(o, i, ky, kx)·padded[n, i, y + u, x + v], with (ky, kx) = (u, v),
+    /// or (k − 1 − u, k − 1 − v) when `flip`; `pad` zeros (a negative pad crops) surround the input.
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).</summary>
+    public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
+        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu)
+    {
+        var path = KernelOptions.Path;
+        int threads = KernelOptions.Threads;
+        var ws = Workspace.Current;
+        int tileChannels = outC == 1 ? 1 : CorrelationTiles.Channels;
+        int tileWidth = outC == 1 ? CorrelationTiles.SingleWidth(path) : CorrelationTiles.Width(path);
+        int coBlocks = (outC + tileChannels - 1) / tileChannels;
+        int cols = outW + k - 1;
+        var key = new PlanKey(inC, outH, outW, k, coBlocks, tileChannels, tileWidth, batch, threads);
+        plans ??= [];
+        if (!plans.TryGetValue(key, out var plan))
+            plans[key] = plan = Plan(inC, outH, outW, k, coBlocks, tileChannels, tileWidth, batch, threads);
+        int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
+
+        // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
+        int tapCount = inC * k * k;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads);
+        int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
+        long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
+        int t = 0;
+        for (int i = 0; i < inC; i++)
+        for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++, t++)
+        {
+            taps[t] = checked((int)(i * fullStride + u * cols + v));
+            lastTaps[t] = (int)(i * lastStride + u * cols + v);
+            int ky = flip ? k - 1 - u : u, kx = flip ? k - 1 - v : v;
+            weightIndex[t] = i * w.InStride + ky * k + kx;
+        }
+        for (int i = 0; i < threads; i++) packedBand[i] = -1;
+
+        // A short band's tiles read up to one tile past its last channel: that slack is zeroed with each packing.
+        long bandFloats = inC * fullStride + tileWidth;
+        var job = new CorrelationBandJob
+        {
+            Path = path, Input = input, InC = inC, InH = inH, InW = inW, Pad = pad, K = k, Cols = cols,
+            Weights = w, Bias = bias, Output = output, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
+            Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
+            Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
+            CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels,
+            Bands = ws.Get<float>(ScratchSlot.Input, threads * bandFloats), BandFloats = bandFloats,
+            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
+        };
+        WorkerPool.Run(ref job, batch * plan.BandsPerSample * plan.Groups, threads);
+    }
+
+    internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
+
+    private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads);
+
+    /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
+    /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
+    /// a thread runs, plus a quarter task of imbalance at the end. One thread takes the fewest, largest bands.</summary>
+    internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads)
+    {
+        int cols = outW + k - 1;
+        long tileWork = (long)inC * k * k * tileChannels * tileWidth + StoreCost;
+        var best = new BandPlan(outH, 1, 1, coBlocks);
+        double bestCost = double.MaxValue;
+        int maxBands = Math.Min(outH, 64);
+        for (int bands = 1; bands <= maxBands; bands++)
+        {
+            int rows = (outH + bands - 1) / bands;
+            // Every count of bands that rounds to the same rows gives the same tasks; the smallest one has the fewest.
+            if (bands > 1 && (outH + bands - 2) / (bands - 1) == rows) continue;
+            int bandsPerSample = (outH + rows - 1) / rows;
+            long positions = (long)(rows - 1) * cols + outW;
+            long tiles = (positions + tileWidth - 1) / tileWidth;
+            long packed = (long)inC * (rows + k - 1) * cols;
+            for (int groups = 1; groups <= coBlocks; groups *= 2)
+            {
+                int cbPerGroup = (coBlocks + groups - 1) / groups;
+                int realGroups = (coBlocks + cbPerGroup - 1) / cbPerGroup;
+                if (realGroups != groups && groups > 1) continue;
+                double task = tiles * cbPerGroup * tileWork + packed * PackCost + TaskCost;
+                long tasks = (long)batch * bandsPerSample * groups;
+                double cost = (tasks + threads - 1) / threads * task + (threads > 1 ? task / 4 : 0);
+                if (cost < bestCost)
+                {
+                    bestCost = cost;
+                    best = new BandPlan(rows, bandsPerSample, groups, cbPerGroup);
+                }
+            }
+        }
+        return best;
+    }
+}
+
+/// <summary>One band of output rows of one sample, for one group of output-channel blocks: packs the band's input rows
+/// (unless this thread's buffer holds them already), then runs and stores its tiles.</summary>
+internal unsafe struct CorrelationBandJob : IParallelJob
+{
+    public VectorPath Path;
+    public float* Input;
+    public int InC, InH, InW, Pad, K, Cols;
+    public WeightView Weights;
+    public float* Bias;
+    public float* Output;
+    public int OutC, OutH, OutW;
+    public bool Relu;
+    public int* Taps, LastTaps, WeightIndex, PackedBand;
+    public int TapCount;
+    public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
+    public float* Bands, Scratch;
+    public long BandFloats;
+
+    public void Execute(int task, int worker)
+    {
+        int band = task / Groups, group = task % Groups;
+        int n = band / BandsPerSample, y0 = band % BandsPerSample * Rows;
+        int rows = Math.Min(Rows, OutH - y0);
+        float* packed = Bands + worker * BandFloats;
+        if (PackedBand[worker] != band)
+        {
+            Pack(n, y0, rows, packed);
+            PackedBand[worker] = band;
+        }
+
+        int* taps = rows == Rows ? Taps : LastTaps;
+        int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
+        float* tile = Scratch + (long)worker * TileChannels * TileWidth;
+        // Storing from registers needs a vector to touch at most two output rows.
+        bool placed = Path == VectorPath.Vector512 && Cols >= 16;
+        VectorPlacement* placements = stackalloc VectorPlacement[CorrelationStore.MaxVectors];
+        // Band positions q = r·Cols + c; the last valid one is on row rows − 1 at column OutW − 1.
+        int positions = (rows - 1) * Cols + OutW;
+        for (int from = 0; from < positions; from += TileWidth)
+        {
+            // The last tile ends at the last position, overlapping the one before: no positions are computed past it.
+            int start = Math.Max(0, Math.Min(from, positions - TileWidth));
+            int to = Math.Min(from + TileWidth, positions);
+            if (placed)
+            {
+                CorrelationStore.Place(placements, TileWidth / 16, start, from, to, Cols, OutW);
+                for (int cb = cbStart; cb < cbEnd; cb++) RunPlaced(packed + start, taps, placements, n, y0, cb);
+                continue;
+            }
+            for (int cb = cbStart; cb < cbEnd; cb++)
+            {
+                if (TileChannels == 1)
+                    CorrelationTiles.RunSingle(Path, packed + start, taps, WeightIndex, TapCount, Row(cb, 0), tile);
+                else
+                    CorrelationTiles.Run(Path, packed + start, taps, WeightIndex, TapCount,
+                        Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), tile);
+                int channels = Math.Min(TileChannels, OutC - cb * TileChannels);
+                for (int j = 0; j < channels; j++)
+                {
+                    int o = cb * TileChannels + j;
+                    float* dst = Output + (((long)n * OutC + o) * OutH + y0) * OutW;
+                    CorrelationStore.Rows(tile + j * TileWidth - start, from, to, Cols, OutW,
+                        Bias != null ? Bias[o] : 0f, dst, Path, Relu);
+                }
+            }
+        }
+    }
+
+    private readonly void RunPlaced(float* input, int* taps, VectorPlacement* placements, int n, int y0, int cb)
+    {
+        int o = cb * TileChannels;
+        var sink = new PlacedSink
+        {
+            Output0 = Plane(n, y0, o), Output1 = Plane(n, y0, o + 1), Output2 = Plane(n, y0, o + 2), Output3 = Plane(n, y0, o + 3),
+            Bias0 = BiasOf(o), Bias1 = BiasOf(o + 1), Bias2 = BiasOf(o + 2), Bias3 = BiasOf(o + 3),
+            Placements = placements, Channels = Math.Min(TileChannels, OutC - o), Relu = Relu,
+        };
+        if (TileChannels == 1)
+            CorrelationTiles.Single512(input, taps, WeightIndex, TapCount, Row(cb, 0), ref sink);
+        else
+            CorrelationTiles.Tile512(input, taps, WeightIndex, TapCount, Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), ref sink);
+    }
+
+    // Output channel o of sample n from row y0 on; channels past the last one are never stored to.
+    private readonly float* Plane(int n, int y0, int o) => Output + (((long)n * OutC + Math.Min(o, OutC - 1)) * OutH + y0) * OutW;
+
+    private readonly float BiasOf(int o) => Bias != null && o < OutC ? Bias[o] : 0f;
+
+    // Channel i of the band holds padded rows y0 .. y0 + rows + k − 2 of input channel i, (rows + k − 1)·Cols floats.
+    private readonly void Pack(int n, int y0, int rows, float* packed)
+    {
+        int height = rows + K - 1;
+        long channelStride = (long)height * Cols;
+        for (int i = 0; i < InC; i++)
+            Packing.PhaseSplit(Input + ((long)n * InC + i) * InH * InW, InH, InW, 1, Pad - y0, Pad, height, Cols,
+                packed + i * channelStride, 0, Path);
+        Packing.Clear(packed + InC * channelStride, TileWidth);
+    }
+
+    // Channels past the last one reuse its row; their results are not stored.
+    private readonly float* Row(int cb, int j) =>
+        Weights.Data + (long)Math.Min(cb * TileChannels + j, OutC - 1) * Weights.OutStride;
+}

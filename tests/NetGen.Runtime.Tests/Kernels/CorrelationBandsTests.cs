@@ -1,0 +1,130 @@
+// The stride-1 correlation in bands of output rows (CorrelationBands) against the reference: Conv2d forward and input
+// gradient and ConvTranspose2d forward on shapes that hit its cases (several bands with a shorter last one, channel
+// groups, rows narrower than a vector, one output channel, partial 4-channel blocks, batches, cropping), and its plans.
+using NetGen.Kernels;
+using NetGen.Model;
+using NetGen.Reference;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class CorrelationBandsTests
+{
+    // As in Conv2dKernelTests: the kernel sums the same products in another order (and may start from the bias).
+    private const double Tolerance = 1e-4;
+
+    /// <summary>inC, outC, kernel, padding, inH, inW, batch of a stride-1 Conv2d.</summary>
+    public static TheoryData<int, int, int, int, int, int, int> Shapes => new()
+    {
+        // A tall plane: several bands per sample on 2 threads, the last one shorter.
+        { 16, 16, 3, 1, 67, 33, 1 },
+        // 6 output channels: a partial 4-channel block; batch 3.
+        { 5, 6, 3, 1, 19, 21, 3 },
+        // Rows narrower than a vector (outW + k − 1 < 16): the tile goes through memory on every path.
+        { 3, 8, 3, 1, 7, 5, 2 },
+        // One output channel (and, for dx, one input channel): the one-channel tile, stored from registers.
+        { 7, 1, 3, 1, 29, 41, 2 },
+        { 1, 9, 5, 2, 23, 17, 1 },
+        // No padding, a 5×5 kernel: grid columns past the output on every row.
+        { 4, 12, 5, 0, 18, 40, 1 },
+        // A 7×7 kernel on a small plane with few tiles: the output channels are split into groups between tasks.
+        { 8, 64, 7, 3, 9, 12, 1 },
+        // A 1×1 kernel with padding (not the pointwise path), whose input gradient crops.
+        { 6, 5, 1, 2, 11, 19, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv2d_matches_reference(int inC, int outC, int kernel, int padding, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, kernel, 1, padding, inH, inW);
+        var x = Random(batch * g.InSize, 21);
+        var w = Random(g.WeightSize, 22);
+        var b = Random(g.OutC, 23);
+        var dy = Random(batch * g.OutSize, 24);
+        var y = new float[batch * g.OutSize];
+        Conv2dRef.Forward<float>(x, w, b, y, batch, g);
+        var yRelu = new float[y.Length];
+        ReLURef.Forward<float>(y, yRelu);
+        var dx = new float[batch * g.InSize];
+        Conv2dRef.Backward<float>(x, w, dy, dx, new float[g.WeightSize], new float[g.OutC], batch, g);
+
+        ForEachPath(run =>
+        {
+            var ky = Filled(y.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, ky, batch, g);
+            Close(y, ky, Tolerance, $"y, {run}");
+            var kyRelu = Filled(y.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, kyRelu, batch, g, relu: true);
+            Close(yRelu, kyRelu, Tolerance, $"relu(y), {run}");
+            var kdx = Filled(dx.Length, float.NaN);
+            Conv2dKernel.Backward(x, w, dy, kdx, [], [], batch, g);
+            Close(dx, kdx, Tolerance, $"dx, {run}");
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ConvTranspose2d_matches_reference(int inC, int outC, int kernel, int padding, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, kernel, 1, padding, inH, inW));
+        var x = Random(batch * g.InSize, 31);
+        var w = Random(g.WeightSize, 32);
+        var b = Random(g.OutC, 33);
+        var y = new float[batch * g.OutSize];
+        ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
+
+        ForEachPath(run =>
+        {
+            var ky = Filled(y.Length, float.NaN);
+            ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
+            Close(y, ky, Tolerance, $"y, {run}");
+        });
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(1)]
+    public void Results_do_not_depend_on_the_band_plan(int width)
+    {
+        // 1 thread takes a few large bands, 2 threads more, smaller ones (and channel groups on the small plane).
+        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 67, 33), ConvCase.Conv(8, 64, 7, 1, 3, 9, 12), ConvCase.Conv(7, 1, 3, 1, 1, 29, 41) })
+        {
+            const int batch = 2;
+            var x = Random(batch * g.InSize, 41);
+            var w = Random(g.WeightSize, 42);
+            var b = Random(g.OutC, 43);
+            var dy = Random(batch * g.OutSize, 44);
+            (float[] Y, float[] Dx) Run(int threads)
+            {
+                using var scope = KernelOptions.Override(width, threads);
+                var y = new float[batch * g.OutSize];
+                var dx = new float[batch * g.InSize];
+                Conv2dKernel.Forward(x, w, b, y, batch, g);
+                Conv2dKernel.Backward(x, w, dy, dx, [], [], batch, g);
+                return (y, dx);
+            }
+
+            var one = Run(1);
+            var two = Run(2);
+            Same<float>(one.Y, two.Y, $"y, {g}");
+            Same<float>(one.Dx, two.Dx, $"dx, {g}");
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 64, 64, 3, 4, 1, 1)]
+    [InlineData(16, 64, 64, 3, 4, 1, 2)]
+    [InlineData(32, 16, 16, 3, 16, 1, 2)]
+    [InlineData(64, 180, 240, 7, 16, 1, 2)]
+    [InlineData(3, 37, 29, 5, 2, 3, 2)]
+    public void Plans_cover_every_row_and_channel_block(int inC, int outH, int outW, int k, int coBlocks, int batch, int threads)
+    {
+        var plan = CorrelationBands.Plan(inC, outH, outW, k, coBlocks, CorrelationTiles.Channels, 96, batch, threads);
+        Assert.True(plan.Rows >= 1 && plan.BandsPerSample * plan.Rows >= outH && (plan.BandsPerSample - 1) * plan.Rows < outH, $"{plan}");
+        Assert.True(plan.Groups * plan.CbPerGroup >= coBlocks && (plan.Groups - 1) * plan.CbPerGroup < coBlocks, $"{plan}");
+        // With a second thread there is work for it.
+        if (threads > 1) Assert.True((long)batch * plan.BandsPerSample * plan.Groups >= threads, $"{plan}");
+    }
+}
