@@ -14,10 +14,12 @@ public static class NetworkCases
         nameof(OddStride2Net) => new OddStride2Net(maxBatch, seed),
         nameof(SkipUNet) => new SkipUNet(maxBatch, seed),
         nameof(FusedEpilogueNet) => new FusedEpilogueNet(maxBatch, seed),
+        nameof(TrainingFusionNet) => new TrainingFusionNet(maxBatch, seed),
         _ => throw new ArgumentException($"unknown network {name}", nameof(name)),
     };
 
-    public static TheoryData<string> Names => new() { nameof(TinyHourglassNet), nameof(OddStride2Net), nameof(SkipUNet), nameof(FusedEpilogueNet) };
+    public static TheoryData<string> Names => new() { nameof(TinyHourglassNet), nameof(OddStride2Net), nameof(SkipUNet), nameof(FusedEpilogueNet),
+        nameof(TrainingFusionNet) };
 
     /// <summary>Every network with a batch of one, a partial batch and a full one.</summary>
     public static TheoryData<string, int> NamesAndBatches

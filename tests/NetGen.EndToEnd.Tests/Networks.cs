@@ -1,6 +1,6 @@
 // Real network specs compiled by the NetGen generator (referenced as an analyzer): small enough for the scalar
 // reference to check quickly, and chosen to cover batch norm, odd sizes with stride 2 and output padding, U-Net skips,
-// and every way inference fuses a convolution with the batch norm and ReLU after it.
+// every way inference fuses a convolution with the batch norm and ReLU after it, and every way training fuses a ReLU.
 using NetGen;
 
 namespace NetGen.EndToEnd.Tests;
@@ -100,5 +100,35 @@ public partial class SkipUNet
 [ReLU]
 [Classifier]
 public partial class FusedEpilogueNet
+{
+}
+
+/// <summary>Every shape of training fusion, and first layers that skip the input gradient in other ways than a conv: a Skip
+/// on the input (its backward adds into the input's gradient), a batch norm first (its dx is the input's gradient) with a
+/// ReLU folded into it, conv → ReLU, pool → BN → ReLU (fused in training only), conv → BN → ReLU, deconv → BN → ReLU before
+/// an unpool, and Concats of a post-ReLU activation and of the input.</summary>
+[Network(InputChannels = 2, Height = 12, Width = 12, Classes = 3)]
+[Skip("in")]
+[BatchNorm2d]
+[ReLU]
+[Conv2d(4, 3, Padding = 1)]
+[ReLU]
+[Skip("a")]
+[MaxPool2d(2)]
+[BatchNorm2d]
+[ReLU]
+[Conv2d(6, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[BatchNorm2d]
+[ReLU]
+[MaxUnpool2d]
+[Concat("a")]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[Concat("in")]
+[Classifier]
+public partial class TrainingFusionNet
 {
 }

@@ -31,15 +31,26 @@ public class ProfileTests
             bool concatenated = info.Layers.Any(l => l.Kind == LayerKind.Concat && l.SkipSource == timing.Layer.Index);
             Assert.Equal((isSkip ? 0 : steps, isSkip ? 0 : steps * batch), (timing.ForwardCalls, timing.ForwardSamples));
             Assert.Equal(!isSkip || concatenated ? steps : 0, timing.BackwardCalls);
-            if (!isSkip) Assert.True(timing.ForwardTicks > 0 && timing.BackwardTicks > 0, $"{timing.Name} was not timed");
+            // A ReLU that training fuses into the layer before it is recorded as fused (charged the ~0 between two laps).
+            bool fused = FusedInTraining(info, timing.Layer.Index);
+            Assert.Equal(fused, timing.ForwardFused);
+            if (!isSkip && !fused)
+                Assert.True(timing.ForwardTicks > 0 && timing.BackwardTicks > 0, $"{timing.Name} was not timed");
         }
 
         string report = profile.Report();
+        string[] lines = report.Split('\n');
+        foreach (var timing in profile.Layers.Where(t => t.ForwardFused))
+            Assert.Contains(lines, line => line.StartsWith(timing.Name + " ", StringComparison.Ordinal) && line.Contains(" fused "));
         foreach (var layer in info.Layers) Assert.Contains(layer.Name, report);
         foreach (var kind in info.Layers.Select(l => l.Kind).Distinct())
             Assert.Contains(report.Split('\n'), line => line.StartsWith(kind + " ", StringComparison.Ordinal));
         Assert.Contains(report.Split('\n'), line => line.StartsWith("total ", StringComparison.Ordinal));
     }
+
+    private static bool FusedInTraining(NetworkInfo info, int layer) =>
+        info.Layers[layer].Kind == LayerKind.ReLU && layer > 0 &&
+        info.Layers[layer - 1].Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d or LayerKind.BatchNorm2d;
 
     [Theory]
     [MemberData(nameof(NetworkCases.Names), MemberType = typeof(NetworkCases))]

@@ -26,6 +26,7 @@ public class ReferenceAgreementTests
     public void TrainingForwardAndBackwardMatchReference(string name, int batch)
     {
         var network = CreatePerturbed(name);
+        network.RequiresInputGrad = true;
         var referenceFloat = Reference<float>(network);
         var referenceDouble = Reference<double>(network);
         float[] input = NetworkCases.Gaussian(batch * network.Info.Input.Size, seed: 12);
@@ -47,7 +48,7 @@ public class ReferenceAgreementTests
 
     private static ReferenceNetwork<T> Reference<T>(ISegmentationNetwork network) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var reference = new ReferenceNetwork<T>(network.Info, network.MaxBatch);
+        var reference = new ReferenceNetwork<T>(network.Info, network.MaxBatch) { RequiresInputGrad = true };
         reference.LoadFrom(network.Parameters);
         return reference;
     }

@@ -1,6 +1,6 @@
 // The storage layout of a generated network, decided once before any text is written: the identifier of every layer,
 // which array holds each activation (a Skip's output is its input's array) and, from the GradientPlan, each gradient,
-// the field of every parameter, and which layers inference runs fused (see InferenceFusion).
+// the field of every parameter, and which layers each mode runs fused (see InferenceFusion and TrainingFusion).
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -32,6 +32,8 @@ internal sealed class EmitPlan
         Gradients = GradientPlan.For(model);
         Input = new Tensor("_input", ChainFields[Gradients.ChainOfInput], model.Input, "input");
         _ids = LayerIds(model);
+        Fusions = InferenceFusion.For(model);
+        TrainingFusions = TrainingFusion.For(model);
 
         int count = model.Layers.Count;
         _outputs = new Tensor[count];
@@ -47,7 +49,8 @@ internal sealed class EmitPlan
             }
             string id = _ids[i];
             _outputs[i] = new Tensor($"_{Literals.Camel(id)}Output", ChainFields[Gradients.ChainOf(i)], layer.Output, layer.Name);
-            owned.Add(_outputs[i]);
+            // An output no pass writes gets no array, so the compiler proves that nothing reads it either.
+            if (!IsNeverWritten(i)) owned.Add(_outputs[i]);
         }
         Activations = owned;
 
@@ -63,20 +66,23 @@ internal sealed class EmitPlan
             roles[role] = field;
         }
         Parameters = parameters;
-        Fusions = InferenceFusion.For(model);
     }
 
     public NetworkModel Model { get; }
     public GradientPlan Gradients { get; }
     public Tensor Input { get; }
 
-    /// <summary>The arrays the network allocates for layer outputs, in layer order (aliases left out).</summary>
+    /// <summary>The arrays the network allocates for layer outputs, in layer order (aliases and outputs that no pass writes
+    /// left out).</summary>
     public IReadOnlyList<Tensor> Activations { get; }
 
     public IReadOnlyList<ParameterField> Parameters { get; }
 
     /// <summary>The layer runs an inference-mode Forward makes one convolution call each, in layer order.</summary>
     public IReadOnlyList<InferenceFusion> Fusions { get; }
+
+    /// <summary>The layer pairs a training-mode Forward makes one call each, in layer order.</summary>
+    public IReadOnlyList<TrainingFusion> TrainingFusions { get; }
 
     /// <summary>The fused run that starts at <paramref name="layer"/>, or null.</summary>
     public InferenceFusion? FusionStartingAt(int layer)
@@ -93,6 +99,40 @@ internal sealed class EmitPlan
             if (fusion.Last == layer) return fusion;
         return null;
     }
+
+    /// <summary>The fused run that <paramref name="layer"/> belongs to, or null.</summary>
+    public InferenceFusion? FusionContaining(int layer)
+    {
+        foreach (var fusion in Fusions)
+            if (fusion.Contains(layer)) return fusion;
+        return null;
+    }
+
+    /// <summary>The training-mode pair that <paramref name="layer"/> belongs to (as producer or ReLU), or null.</summary>
+    public TrainingFusion? TrainingFusionContaining(int layer)
+    {
+        foreach (var fusion in TrainingFusions)
+            if (fusion.Producer == layer || fusion.ReLU == layer) return fusion;
+        return null;
+    }
+
+    /// <summary>A ReLU whose backward its batch norm's backward applies, so it has none of its own.</summary>
+    public bool IsFoldedReLU(int layer) => TrainingFusionContaining(layer) is { FoldsBackward: true } fusion && fusion.ReLU == layer;
+
+    /// <summary>Whether some pass runs the layer's own forward method: a layer fused in both modes has none.</summary>
+    public bool RunsOwnForward(int layer) => FusionContaining(layer) is null || TrainingFusionContaining(layer) is null;
+
+    /// <summary>A convolution or batch norm that both modes fuse with the ReLU after it: every fused call writes the ReLU's
+    /// output, never this one (conv1 before relu1, or bn1 between conv1 and relu1).</summary>
+    public bool IsNeverWritten(int layer) => !RunsOwnForward(layer) && Model.Layers[layer].Kind != LayerKind.ReLU;
+
+    /// <summary>The method of a fused run: a convolution with only a ReLU after it is the same call in both modes, so its
+    /// method is shared (Conv1Relu1FusedForward); one that folds a batch norm is inference only.</summary>
+    public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (fusion.BatchNorm >= 0 ? "InferenceForward" : "FusedForward");
+
+    /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
+    public string FusedMethod(TrainingFusion fusion) =>
+        _ids[fusion.Producer] + _ids[fusion.ReLU] + (fusion.FoldsBackward ? "TrainingForward" : "FusedForward");
 
     /// <summary>Conv1Bn1Relu1: the identifiers of a fused run's layers, joined.</summary>
     public string FusedId(InferenceFusion fusion)

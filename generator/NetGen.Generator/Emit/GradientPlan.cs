@@ -1,7 +1,8 @@
 // Where each gradient lives during Backward, decided from the model alone. Backward runs the layers one at a time and a
 // layer reads only its dy and writes only its dx, so the chain alternates between two buffers (dy in one, dx in the other)
 // instead of keeping one gradient per activation. A Skip's gradient from its Concat must survive every layer in between,
-// so each concatenated Skip gets a buffer of its own, written by the Concat's backward and added by the Skip's.
+// so each concatenated Skip gets a buffer of its own, written by the Concat's backward and added by the Skip's. A ReLU whose
+// backward is folded into its batch norm's (see TrainingFusion) runs no backward: its dy is the batch norm's dy.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -19,15 +20,18 @@ internal sealed class GradientPlan
     {
         int count = model.Layers.Count;
         _chainOfOutput = new int[count];
+        var folded = new HashSet<int>();
+        foreach (var fusion in TrainingFusion.For(model))
+            if (fusion.FoldsBackward) folded.Add(fusion.ReLU);
         // Walk Backward's order: the logits gradient starts in chain 0; a layer's dx goes to the other chain than its dy,
-        // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place).
+        // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded ReLU's.
         int chain = 0;
         for (int i = count - 1; i >= 0; i--)
         {
             var layer = model.Layers[i];
             _chainOfOutput[i] = chain;
             Grow(chain, layer.Output);
-            if (layer.Kind != LayerKind.Skip) chain = 1 - chain;
+            if (layer.Kind != LayerKind.Skip && !folded.Contains(i)) chain = 1 - chain;
         }
         ChainOfInput = chain;
         Grow(chain, model.Input);

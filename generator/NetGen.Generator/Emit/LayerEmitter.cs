@@ -1,5 +1,6 @@
 // Writes one private method per layer and pass, forward and backward side by side under a comment with the op and its
 // shapes. Each method slices the buffers it touches to the batch and calls the op's kernel with the layer's constants.
+// A pass that runs fused (see InferenceFusion, TrainingFusion) gets no method of its own, and the comment says where it went.
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -12,6 +13,10 @@ internal static class LayerEmitter
     {
         var layer = plan.Layer(index);
         writer.WriteLine($"// {layer.Name}: {Summary(plan, index)}. x: {Literals.BatchShape(layer.Input)} -> y: {Literals.BatchShape(layer.Output)}");
+        if (!plan.RunsOwnForward(index))
+            writer.WriteLine($"// Forward: always fused, {FusedInto(plan, index)}.");
+        if (plan.IsFoldedReLU(index))
+            writer.WriteLine($"// Backward: applied by {plan.Layer(index - 1).Name}'s backward, which reads its dy where y > 0.");
         switch (layer.Kind)
         {
             case LayerKind.Conv2d:
@@ -40,6 +45,14 @@ internal static class LayerEmitter
                 WriteConcat(writer, plan, index);
                 break;
         }
+    }
+
+    // "in Conv1Relu1FusedForward" or "in Conv1Bn1Relu1InferenceForward and Bn1Relu1TrainingForward".
+    private static string FusedInto(EmitPlan plan, int index)
+    {
+        string inference = plan.FusedMethod(plan.FusionContaining(index)!);
+        string training = plan.FusedMethod(plan.TrainingFusionContaining(index)!);
+        return inference == training ? $"in {inference}" : $"in {inference} and {training}";
     }
 
     private static string Summary(EmitPlan plan, int index)
@@ -76,49 +89,83 @@ internal static class LayerEmitter
                 $"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry});"]);
     }
 
-    /// <summary>The one convolution call an inference-mode Forward makes for a fused run (see <see cref="InferenceFusion"/>).</summary>
-    public static void WriteFusedInference(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    /// <summary>The one call a fused run makes in place of its layers' forward methods: see <see cref="InferenceFusion"/>.
+    /// A convolution with only a ReLU after it runs so in both modes; with a batch norm, in inference only.</summary>
+    public static void WriteFused(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    {
+        if (fusion.BatchNorm >= 0) WriteFusedInference(writer, plan, fusion);
+        else WriteConvolutionReLU(writer, plan, fusion);
+    }
+
+    // Training fuses the pair too, so nothing here is inference-specific.
+    private static void WriteConvolutionReLU(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
         int conv = fusion.Conv;
         string kernel = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d ? "ConvTranspose2dKernel" : "Conv2dKernel";
-        var output = plan.OutputOf(fusion.Last);
-        string convName = plan.Layer(conv).Name;
-        writer.WriteLine($"// {plan.FusedNames(fusion)}, inference only: one call writes {output.Contents} instead of one pass over memory per layer.");
-        if (fusion.BatchNorm >= 0)
-            writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
-        if (fusion.ReLU >= 0)
-            writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
-        writer.WriteLine(fusion.BatchNorm >= 0
-            ? "// Training runs these layers one by one: batch norm then uses batch statistics, and Backward reads every output."
-            : "// Training runs these layers one by one: Backward reads every output.");
+        var output = plan.OutputOf(fusion.ReLU);
+        string convName = plan.Layer(conv).Name, reluName = plan.Layer(fusion.ReLU).Name;
+        writer.WriteLine($"// {plan.FusedNames(fusion)}, in both modes: {convName} stores max(y, 0) straight into {output.Contents}, one pass over memory");
+        writer.WriteLine($"// instead of two. Backward loses nothing: {reluName}'s backward masks with its own output (y > 0), and {convName}'s backward");
+        writer.WriteLine($"// reads its input, never its output, which is left unwritten.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
-        string weightField = weight.Field, biasField = bias.Field;
-        using (writer.WriteBlock($"private void {plan.FusedId(fusion)}InferenceForward(int batch)"))
+        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int batch)",
+            X(plan, conv),
+            $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
+            $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {plan.ConvGeometry(conv)}, relu: true);");
+    }
+
+    /// <summary>The batch norm + ReLU call of a training-mode Forward (see <see cref="TrainingFusion"/>); its backward is the
+    /// batch norm's, written with the layer.</summary>
+    public static void WriteFusedTraining(SourceWriter writer, EmitPlan plan, TrainingFusion fusion)
+    {
+        int batchNorm = fusion.Producer;
+        var output = plan.OutputOf(fusion.ReLU);
+        string name = plan.Layer(batchNorm).Name, reluName = plan.Layer(fusion.ReLU).Name;
+        writer.WriteLine($"// {name} + {reluName}, training only: {name} stores max(y, 0) straight into {output.Contents}, and {name}'s backward");
+        writer.WriteLine($"// applies {reluName}'s (dy where y > 0, read on the fly), so {reluName} makes no pass of its own. Nothing is lost:");
+        writer.WriteLine($"// {name}'s backward reads its input and the saved statistics, never its output, which is left unwritten.");
+        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int batch)",
+            [X(plan, batchNorm), $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}", .. BatchNorm2dTraining(plan, batchNorm, relu: true)]);
+    }
+
+    // A convolution with the batch norm after it folded into its weights, and the ReLU after that if any.
+    private static void WriteFusedInference(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    {
+        int conv = fusion.Conv;
+        bool transposed = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d;
+        var output = plan.OutputOf(fusion.Last);
+        var batchNorm = plan.Layer(fusion.BatchNorm);
+        string convName = plan.Layer(conv).Name;
+        writer.WriteLine($"// {plan.FusedNames(fusion)}, inference only: one call writes {output.Contents} instead of one pass over memory per layer.");
+        writer.WriteLine($"// {batchNorm.Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
+        if (fusion.ReLU >= 0)
+            writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
+        writer.WriteLine($"// Training runs {convName} alone: {batchNorm.Name} then uses batch statistics, and its backward reads {convName}'s output.");
+        var weight = plan.Parameter(conv, "weight");
+        var bias = plan.Parameter(conv, "bias");
+        string weightField = plan.FoldedWeight(fusion), biasField = plan.FoldedBias(fusion);
+        string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
+                            $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
+        string epsilon = $"epsilon: {Literals.Double(batchNorm.Epsilon)}";
+        using (writer.WriteBlock($"private void {plan.FusedMethod(fusion)}(int batch)"))
         {
-            if (fusion.BatchNorm >= 0)
+            writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
+            writer.WriteLine("// running statistics changed since the last call are always honoured.");
+            if (transposed)
             {
-                var batchNorm = plan.Layer(fusion.BatchNorm);
-                string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
-                                    $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
-                weightField = plan.FoldedWeight(fusion);
-                biasField = plan.FoldedBias(fusion);
-                writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
-                writer.WriteLine("// running statistics changed since the last call are always honoured.");
-                if (plan.Layer(conv).Kind == LayerKind.ConvTranspose2d)
-                {
-                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConvTranspose2d({weight.Field}, {bias.Field}, {statistics},");
-                    writer.WriteLine($"    {weightField}, {biasField}, epsilon: {Literals.Double(batchNorm.Epsilon)}, kernelArea: {Literals.Int(plan.Layer(conv).Kernel * plan.Layer(conv).Kernel)});");
-                }
-                else
-                {
-                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConv2d({weight.Field}, {bias.Field}, {statistics},");
-                    writer.WriteLine($"    {weightField}, {biasField}, epsilon: {Literals.Double(batchNorm.Epsilon)});");
-                }
+                writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConvTranspose2d({weight.Field}, {bias.Field}, {statistics},");
+                writer.WriteLine($"    {weightField}, {biasField}, {epsilon}, kernelArea: {Literals.Int(plan.Layer(conv).Kernel * plan.Layer(conv).Kernel)});");
+            }
+            else
+            {
+                writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConv2d({weight.Field}, {bias.Field}, {statistics},");
+                writer.WriteLine($"    {weightField}, {biasField}, {epsilon});");
             }
             writer.WriteLine(X(plan, conv));
             writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
             string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
+            string kernel = transposed ? "ConvTranspose2dKernel" : "Conv2dKernel";
             writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weightField}, {biasField}, y, batch, {plan.ConvGeometry(conv)}{relu});");
         }
     }
@@ -148,31 +195,55 @@ internal static class LayerEmitter
     private static void WriteReLU(SourceWriter writer, EmitPlan plan, int index) =>
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index), $"{Kernels}.ReLUKernel.Forward(x, y);"],
-            backward: [Y(plan, index), DY(plan, index), DX(plan, index), $"{Kernels}.ReLUKernel.Backward(y, dy, dx);"]);
+            backward: plan.IsFoldedReLU(index) ? null : [Y(plan, index), DY(plan, index), DX(plan, index), $"{Kernels}.ReLUKernel.Backward(y, dy, dx);"]);
 
+    // Backward reads x and the saved statistics, never y; after a fused ReLU it reads that ReLU's output as dy's mask.
     private static void WriteBatchNorm2d(SourceWriter writer, EmitPlan plan, int index)
     {
         var layer = plan.Layer(index);
         var gamma = plan.Parameter(index, "weight");
         var beta = plan.Parameter(index, "bias");
-        var runningMean = plan.Parameter(index, "running_mean");
-        var runningVar = plan.Parameter(index, "running_var");
+        string running = $"{plan.Parameter(index, "running_mean").Field}, {plan.Parameter(index, "running_var").Field}";
         string saved = $"{plan.SaveMean(index)}, {plan.SaveInvStd(index)}";
-        string sizes = $"channels: {Literals.Int(layer.Input.C)}, plane: {Literals.Int(layer.Input.H * layer.Input.W)}";
-        string epsilon = $"epsilon: {Literals.Double(layer.Epsilon)}";
+        string sizes = BatchNorm2dSizes(layer);
+        string gradients = $"{gamma.GradField}, {beta.GradField},";
+        var fusion = plan.TrainingFusionContaining(index);
+        string[] training = BatchNorm2dTraining(plan, index, relu: false);
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index),
                 "if (training)",
-                $"    {Kernels}.BatchNorm2dKernel.ForwardTraining(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y, {saved},",
-                $"        batch, {sizes}, {epsilon}, momentum: {Literals.Double(layer.Momentum)});",
+                $"    {training[0]}",
+                $"    {training[1]}",
                 "else",
-                $"    {Kernels}.BatchNorm2dKernel.ForwardInference(x, {gamma.Field}, {beta.Field}, {runningMean.Field}, {runningVar.Field}, y,",
-                $"        batch, {sizes}, {epsilon});"],
-            backward: [X(plan, index), DY(plan, index), DX(plan, index),
-                $"{Kernels}.BatchNorm2dKernel.Backward(x, {gamma.Field}, {saved}, dy, dx, {gamma.GradField}, {beta.GradField},",
-                $"    batch, {sizes});"],
+                $"    {Kernels}.BatchNorm2dKernel.ForwardInference(x, {gamma.Field}, {beta.Field}, {running}, y,",
+                $"        batch, {sizes}, epsilon: {Literals.Double(layer.Epsilon)});"],
+            backward: fusion is { FoldsBackward: true }
+                ? [X(plan, index), $"var y = {Slice(plan.OutputOf(fusion.ReLU).Field, layer.Output)}; // {plan.OutputOf(fusion.ReLU).Contents}, dy's mask",
+                    DY(plan, index), DX(plan, index),
+                    $"{Kernels}.BatchNorm2dKernel.BackwardThroughReLU(x, {gamma.Field}, {saved}, y, dy, dx, {gradients}",
+                    $"    batch, {sizes});"]
+                : [X(plan, index), DY(plan, index), DX(plan, index),
+                    $"{Kernels}.BatchNorm2dKernel.Backward(x, {gamma.Field}, {saved}, dy, dx, {gradients}",
+                    $"    batch, {sizes});"],
             forwardParameters: "int batch, bool training");
     }
+
+    /// <summary>The two lines of a batch norm's training-mode call from x to y, with <paramref name="relu"/> clamping y.</summary>
+    private static string[] BatchNorm2dTraining(EmitPlan plan, int index, bool relu)
+    {
+        var layer = plan.Layer(index);
+        string parameters = $"{plan.Parameter(index, "weight").Field}, {plan.Parameter(index, "bias").Field}, " +
+                            $"{plan.Parameter(index, "running_mean").Field}, {plan.Parameter(index, "running_var").Field}";
+        string arguments = $"epsilon: {Literals.Double(layer.Epsilon)}, momentum: {Literals.Double(layer.Momentum)}" + (relu ? ", relu: true" : "");
+        return
+        [
+            $"{Kernels}.BatchNorm2dKernel.ForwardTraining(x, {parameters}, y, {plan.SaveMean(index)}, {plan.SaveInvStd(index)},",
+            $"    batch, {BatchNorm2dSizes(layer)}, {arguments});",
+        ];
+    }
+
+    private static string BatchNorm2dSizes(LayerModel layer) =>
+        $"channels: {Literals.Int(layer.Input.C)}, plane: {Literals.Int(layer.Input.H * layer.Input.W)}";
 
     // A Skip has no forward: its output is its input's buffer. Its input's gradient is also its output's, which already
     // holds the main path's gradient when its backward runs; the Concat that reads it left its own to be added.
@@ -180,10 +251,11 @@ internal static class LayerEmitter
     {
         if (plan.ConcatsReading(index).Count == 0) return;
         var output = plan.OutputOf(index);
-        WriteMethod(writer, $"{plan.Id(index)}Backward(int batch)",
+        string[] guard = output == plan.Input ? ["if (!RequiresInputGrad) return; // this layer's dx is the network input's gradient"] : [];
+        WriteMethod(writer, $"{plan.Id(index)}Backward(int batch)", [.. guard,
             $"var dSkip = {Slice(plan.SkipGrad(index), output.Shape)};",
             $"var dx = {Slice(output.GradField, output.Shape)}; // also this layer's dy",
-            $"{Kernels}.AddKernel.Accumulate(dSkip, dx);");
+            $"{Kernels}.AddKernel.Accumulate(dSkip, dx);"]);
     }
 
     private static void WriteConcat(SourceWriter writer, EmitPlan plan, int index)
@@ -198,14 +270,16 @@ internal static class LayerEmitter
                 $"{Kernels}.ConcatKernel.Backward(dy, dx, dSkip, batch, {sizes});"]);
     }
 
-    // Every layer with a forward writes it and its backward one blank line apart, so each op reads as a pair.
-    private static void WritePasses(SourceWriter writer, EmitPlan plan, int index, string[] forward, string[] backward,
+    // Every layer with a forward writes it and its backward one blank line apart, so each op reads as a pair; a pass that
+    // always runs fused (backward null, or the forward per plan.RunsOwnForward) is left out.
+    private static void WritePasses(SourceWriter writer, EmitPlan plan, int index, string[] forward, string[]? backward,
         string forwardParameters = "int batch")
     {
         string id = plan.Id(index);
-        WriteMethod(writer, $"{id}Forward({forwardParameters})", forward);
-        writer.WriteLine();
-        WriteMethod(writer, $"{id}Backward(int batch)", backward);
+        bool hasForward = plan.RunsOwnForward(index);
+        if (hasForward) WriteMethod(writer, $"{id}Forward({forwardParameters})", forward);
+        if (hasForward && backward is not null) writer.WriteLine();
+        if (backward is not null) WriteMethod(writer, $"{id}Backward(int batch)", backward);
     }
 
     private static void WriteMethod(SourceWriter writer, string signature, params string[] lines)
@@ -234,10 +308,13 @@ internal static class LayerEmitter
         return $"var dy = {Slice(t.GradField, t.Shape)};";
     }
 
+    // The first layers' dx is the network input's gradient, which training never reads: an empty dx skips it.
     private static string DX(EmitPlan plan, int index)
     {
         var t = plan.InputOf(index);
-        return $"var dx = {Slice(t.GradField, t.Shape)};";
+        return t == plan.Input
+            ? $"var dx = RequiresInputGrad ? {Slice(t.GradField, t.Shape)} : Span<float>.Empty; // the network input's gradient"
+            : $"var dx = {Slice(t.GradField, t.Shape)};";
     }
 
     private static string Indices(EmitPlan plan, int index)

@@ -1,6 +1,6 @@
 // Turns a validated NetworkModel into the C# source of its partial class: header comment, description, storage,
-// the public passes, one method per layer and pass, and one per run of layers fused for inference. Output depends only on
-// the model, byte for byte.
+// the public passes, one method per layer and pass, and one per run of fused layers. Output depends only on the model,
+// byte for byte.
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -45,7 +45,12 @@ internal static class NetworkEmitter
                 if (plan.FusionEndingAt(i) is { } fusion)
                 {
                     writer.WriteLine();
-                    LayerEmitter.WriteFusedInference(writer, plan, fusion);
+                    LayerEmitter.WriteFused(writer, plan, fusion);
+                }
+                if (plan.IsFoldedReLU(i))
+                {
+                    writer.WriteLine();
+                    LayerEmitter.WriteFusedTraining(writer, plan, plan.TrainingFusionContaining(i)!);
                 }
             }
         }

@@ -1,5 +1,6 @@
 // Writes the public passes of ISegmentationNetwork: Forward and Backward validate their arguments and call one method per
-// layer in order (reverse order for Backward); Predict adds the per-pixel argmax; ZeroGrad and InputGrad complete the API.
+// layer or fused run in order (reverse order for Backward); Predict adds the per-pixel argmax; ZeroGrad, RequiresInputGrad
+// and InputGrad complete the API.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -13,8 +14,16 @@ internal static class PassEmitter
         writer.WriteLine();
         WriteBackward(writer, plan);
         writer.WriteLine();
-        writer.WriteLine($"public ReadOnlySpan<float> InputGrad => {plan.Input.GradField}.AsSpan(0, _inputGradBatch * InputSize);");
-        writer.WriteLine();
+        writer.WriteLines($$"""
+            /// <summary>Whether Backward computes InputGrad; false by default, since training needs only the parameter gradients.</summary>
+            public bool RequiresInputGrad { get; set; }
+
+            /// <summary>∂loss/∂input [N, InputChannels, Height, Width] of the last Backward, which must have run with RequiresInputGrad.</summary>
+            public ReadOnlySpan<float> InputGrad => _inputGradBatch > 0
+                ? {{plan.Input.GradField}}.AsSpan(0, _inputGradBatch * InputSize)
+                : throw new InvalidOperationException("the last Backward skipped the input gradient: set RequiresInputGrad = true before Backward.");
+
+            """);
         writer.WriteLine("public void ZeroGrad() => Parameters.ZeroGrad();");
         writer.WriteLine();
         WritePredict(writer, plan);
@@ -41,6 +50,8 @@ internal static class PassEmitter
                 /// Inference mode runs each convolution with the batch norm (folded into its weights from the current parameters
                 /// and running statistics) and ReLU after it as one kernel call.
                 """);
+        if (plan.TrainingFusions.Count > 0)
+            writer.WriteLine("/// Training mode runs each convolution or batch norm with the ReLU right after it as one kernel call.");
         writer.WriteLine("/// </summary>");
         using (writer.WriteBlock("public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch, bool training = false)"))
         {
@@ -55,16 +66,16 @@ internal static class PassEmitter
 
                 """);
             WriteClockStart(writer);
-            if (plan.Fusions.Count == 0)
-                WriteAligned(writer, ForwardLines(plan, fused: false, "training"));
+            if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0)
+                WriteAligned(writer, ForwardLines(plan, Mode.Either));
             else
             {
-                writer.WriteLine("// Inference runs each convolution with the batch norm and ReLU right after it as one call (the *InferenceForward");
-                writer.WriteLine("// methods), writing the last fused layer's output; its profile lap is charged to the convolution.");
+                writer.WriteLine("// Each mode runs its fused layers as one call (the *FusedForward, *TrainingForward and *InferenceForward methods),");
+                writer.WriteLine("// writing the last fused layer's output; the call's profile lap is charged to the first layer, the others' are ~0.");
                 using (writer.WriteBlock("if (training)"))
-                    WriteAligned(writer, ForwardLines(plan, fused: false, "training: true"));
+                    WriteAligned(writer, ForwardLines(plan, Mode.Training));
                 using (writer.WriteBlock("else"))
-                    WriteAligned(writer, ForwardLines(plan, fused: true, "training: false"));
+                    WriteAligned(writer, ForwardLines(plan, Mode.Inference));
             }
             writer.WriteLine();
 
@@ -73,40 +84,61 @@ internal static class PassEmitter
         }
     }
 
-    // One line per layer, or with `fused` one per fused run in place of its layers.
-    private static List<Line> ForwardLines(EmitPlan plan, bool fused, string training)
+    /// <summary>Which Forward a list of layer calls is for: one mode's, with its fused runs, or both (nothing fused).</summary>
+    private enum Mode
+    {
+        Either,
+        Training,
+        Inference,
+    }
+
+    // One line per layer, with a mode's fused runs as one call; the training lines lap each fused layer after the call, so
+    // every layer that runs in training is counted (inference charges a fused run to its convolution alone).
+    private static List<Line> ForwardLines(EmitPlan plan, Mode mode)
     {
         var model = plan.Model;
+        string training = mode switch { Mode.Training => "training: true", Mode.Inference => "training: false", _ => "training" };
         var lines = new List<Line>();
         for (int i = 0; i < model.Layers.Count; i++)
         {
             var layer = model.Layers[i];
-            string lap = $"profile?.LapForward({Literals.Int(i)}, batch, ref clock);";
-            if (fused && plan.FusionStartingAt(i) is { } fusion)
+            if (mode == Mode.Inference && plan.FusionStartingAt(i) is { } fusion)
             {
                 var last = model.Layers[fusion.Last];
-                lines.Add(new Line($"{plan.FusedId(fusion)}InferenceForward(batch);", lap,
+                lines.Add(new Line($"{plan.FusedMethod(fusion)}(batch);", Lap("Forward", i),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(last.Output)}, {plan.FusedNames(fusion)}"));
                 i = fusion.Last;
+                continue;
+            }
+            if (mode == Mode.Training && plan.TrainingFusionContaining(i) is { } pair && pair.Producer == i)
+            {
+                var relu = model.Layers[pair.ReLU];
+                lines.Add(new Line($"{plan.FusedMethod(pair)}(batch);", Lap("Forward", i),
+                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(relu.Output)}, {layer.Name} + {relu.Name}"));
+                lines.Add(new Line("", Lap("FusedForward", pair.ReLU), $"{relu.Name}: in {layer.Name}'s output store"));
+                i = pair.ReLU;
                 continue;
             }
             string shapes = $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(layer.Output)}";
             if (layer.Kind == LayerKind.Skip)
                 lines.Add(new Line($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", "", ""));
             else if (layer.Kind == LayerKind.BatchNorm2d)
-                lines.Add(new Line($"{plan.Id(i)}Forward(batch, {training});", lap, shapes));
+                lines.Add(new Line($"{plan.Id(i)}Forward(batch, {training});", Lap("Forward", i), shapes));
             else
-                lines.Add(new Line($"{plan.Id(i)}Forward(batch);", lap, shapes));
+                lines.Add(new Line($"{plan.Id(i)}Forward(batch);", Lap("Forward", i), shapes));
         }
         return lines;
     }
+
+    private static string Lap(string pass, int layer) => $"profile?.Lap{pass}({Literals.Int(layer)}, batch, ref clock);";
 
     private static void WriteBackward(SourceWriter writer, EmitPlan plan)
     {
         var model = plan.Model;
         writer.WriteLines("""
             /// <summary>Back-propagates <paramref name="logitsGrad"/> (∂loss/∂logits) through the last training-mode Forward,
-            /// ADDING the parameter gradients into Parameters' Grad arrays and leaving ∂loss/∂input in InputGrad.</summary>
+            /// ADDING the parameter gradients into Parameters' Grad arrays and, with RequiresInputGrad, leaving ∂loss/∂input in
+            /// InputGrad (without it the first layer skips its input gradient).</summary>
             """);
         using (writer.WriteBlock("public void Backward(ReadOnlySpan<float> logitsGrad, int batch)"))
         {
@@ -127,14 +159,19 @@ internal static class PassEmitter
             {
                 var layer = model.Layers[i];
                 if (layer.Kind == LayerKind.Skip && plan.ConcatsReading(i).Count == 0) continue;
+                if (plan.IsFoldedReLU(i))
+                {
+                    lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {model.Layers[i - 1].Name}'s backward"));
+                    continue;
+                }
                 string shapes = layer.Kind == LayerKind.Skip
                     ? $"adds the gradient from {plan.ConcatNamesReading(i)}"
                     : $"{Literals.BatchShape(layer.Output)} -> {Literals.BatchShape(layer.Input)}";
-                lines.Add(new Line($"{plan.Id(i)}Backward(batch);", $"profile?.LapBackward({Literals.Int(i)}, batch, ref clock);", shapes));
+                lines.Add(new Line($"{plan.Id(i)}Backward(batch);", Lap("Backward", i), shapes));
             }
             WriteAligned(writer, lines);
             writer.WriteLine();
-            writer.WriteLine("_inputGradBatch = batch;");
+            writer.WriteLine("_inputGradBatch = RequiresInputGrad ? batch : 0;");
         }
     }
 

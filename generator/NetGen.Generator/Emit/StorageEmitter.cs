@@ -49,6 +49,14 @@ internal static class StorageEmitter
 
         writer.WriteLine("// Activations for MaxBatch samples, one per layer output (a Skip's output is its input's): Forward writes them and");
         writer.WriteLine("// Backward reads them.");
+        var unwritten = new List<string>();
+        for (int i = 0; i < plan.Model.Layers.Count; i++)
+            if (plan.IsNeverWritten(i)) unwritten.Add(plan.Layer(i).Name);
+        if (unwritten.Count > 0)
+        {
+            writer.WriteLine("// No array for the outputs of these layers: both modes run each fused with the ReLU after it, writing only the ReLU's:");
+            writer.WriteLine($"// {string.Join(", ", unwritten)}.");
+        }
         writer.WriteLine($"private readonly float[] {plan.Input.Field}; // input: {Literals.BatchShape(plan.Input.Shape)}");
         foreach (var t in plan.Activations)
             writer.WriteLine($"private readonly float[] {t.Field}; // {t.Owner}: {Literals.BatchShape(t.Shape)}");
@@ -80,7 +88,7 @@ internal static class StorageEmitter
             private global::NetGen.Diagnostics.LayerProfile? _profile;
 
             // Samples in the last training-mode Forward (0 after an inference Forward: Backward needs its activations),
-            // and in the last Backward (the extent of InputGrad).
+            // and in the last Backward if it computed InputGrad (0 if it skipped it).
             private int _trainingBatch;
             private int _inputGradBatch;
             """);
@@ -193,8 +201,11 @@ internal static class StorageEmitter
     {
         int size = plan.Gradients.ChainSize(chain);
         string largest = plan.Input.GradField == EmitPlan.ChainFields[chain] && plan.Input.Shape.Size == size ? "the input" : "";
-        foreach (var t in plan.Activations)
-            if (largest.Length == 0 && t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size) largest = t.Owner;
+        for (int i = 0; i < plan.Model.Layers.Count && largest.Length == 0; i++)
+        {
+            var t = plan.OutputOf(i);
+            if (t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size) largest = t.Owner;
+        }
         return largest.Length == 0
             ? "holds no gradient in this network"
             : $"MaxBatch × {size.ToString("N0", CultureInfo.InvariantCulture)} floats: sized for {largest}'s gradient, the largest it holds";

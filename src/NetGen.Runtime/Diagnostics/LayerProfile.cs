@@ -61,6 +61,21 @@ public sealed class LayerProfile
         clock = now;
     }
 
+    /// <summary>As <see cref="LapForward"/>, for a layer that ran inside the previous layer's call (a fused ReLU): its
+    /// time is ~0 and the report says "fused" instead of a rate.</summary>
+    public void LapFusedForward(int layer, int batch, ref long clock)
+    {
+        LapForward(layer, batch, ref clock);
+        _layers[layer].FusedForwardCalls++;
+    }
+
+    /// <summary>As <see cref="LapFusedForward"/>, for the layer's backward.</summary>
+    public void LapFusedBackward(int layer, int batch, ref long clock)
+    {
+        LapBackward(layer, batch, ref clock);
+        _layers[layer].FusedBackwardCalls++;
+    }
+
     /// <summary>Forgets every count, e.g. after warm-up passes.</summary>
     public void Reset()
     {

@@ -30,6 +30,14 @@ public sealed class LayerTiming
     public long BackwardCalls { get; internal set; }
     public long BackwardSamples { get; internal set; }
 
+    /// <summary>Calls that ran fused into the previous layer's kernel call (their time is charged to that layer).</summary>
+    public long FusedForwardCalls { get; internal set; }
+    public long FusedBackwardCalls { get; internal set; }
+
+    /// <summary>Whether every call of the pass ran fused into another layer's call.</summary>
+    public bool ForwardFused => ForwardCalls > 0 && FusedForwardCalls == ForwardCalls;
+    public bool BackwardFused => BackwardCalls > 0 && FusedBackwardCalls == BackwardCalls;
+
     public double ForwardSeconds => ForwardTicks / (double)Stopwatch.Frequency;
     public double BackwardSeconds => BackwardTicks / (double)Stopwatch.Frequency;
 
@@ -43,8 +51,8 @@ public sealed class LayerTiming
 
     internal void Clear()
     {
-        ForwardTicks = ForwardCalls = ForwardSamples = 0;
-        BackwardTicks = BackwardCalls = BackwardSamples = 0;
+        ForwardTicks = ForwardCalls = ForwardSamples = FusedForwardCalls = 0;
+        BackwardTicks = BackwardCalls = BackwardSamples = FusedBackwardCalls = 0;
     }
 
     internal static double PerCall(double seconds, long calls) => calls == 0 ? 0 : 1e3 * seconds / calls;

@@ -62,11 +62,13 @@ internal static class ProfileReport
         }
         double forwardRate = LayerTiming.Rate(forwardFlops, forwardSeconds), backwardRate = LayerTiming.Rate(backwardFlops, backwardSeconds);
         double share = totalSeconds > 0 ? (forwardSeconds + backwardSeconds) / totalSeconds : double.NaN;
+        // A pass that only ever ran inside another layer's call has ~0 time of its own: a rate would be noise.
+        bool forwardFused = timings.All(t => t.ForwardFused), backwardFused = timings.All(t => t.BackwardFused);
         return
         [
             name, kind, output,
-            Invariant($"{forwardMs:F3}"), Rate(forwardRate), Percent(forwardRate / peak),
-            Invariant($"{backwardMs:F3}"), Rate(backwardRate), Percent(backwardRate / peak),
+            Invariant($"{forwardMs:F3}"), forwardFused ? "fused" : Rate(forwardRate), forwardFused ? "" : Percent(forwardRate / peak),
+            Invariant($"{backwardMs:F3}"), backwardFused ? "fused" : Rate(backwardRate), backwardFused ? "" : Percent(backwardRate / peak),
             Percent(share),
         ];
     }

@@ -20,7 +20,12 @@ public interface ISegmentationNetwork
     /// training-mode Forward and ADDS the parameter gradients into <see cref="Parameter.Grad"/>.</summary>
     void Backward(ReadOnlySpan<float> logitsGrad, int batch);
 
-    /// <summary>Gradient with respect to the input of the last Backward, [N, C, H, W].</summary>
+    /// <summary>Whether Backward computes <see cref="InputGrad"/>. False by default (like torch's requires_grad on an input):
+    /// training needs only the parameter gradients, and the first layer's input gradient is a pass of its own.</summary>
+    bool RequiresInputGrad { get; set; }
+
+    /// <summary>Gradient with respect to the input of the last Backward, [N, C, H, W]. Throws InvalidOperationException
+    /// unless that Backward ran with <see cref="RequiresInputGrad"/> set.</summary>
     ReadOnlySpan<float> InputGrad { get; }
 
     void ZeroGrad();

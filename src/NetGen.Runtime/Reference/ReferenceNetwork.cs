@@ -8,7 +8,7 @@ namespace NetGen.Reference;
 /// <summary>Runs the layers of <see cref="NetworkInfo"/> in order with the *Ref ops. Tensors are NCHW in <typeparamref name="T"/>;
 /// parameters and their gradients live here by name (load them from a float <see cref="ParameterSet"/> with <see cref="LoadFrom"/>).
 /// Same contract as a generated network: Forward overwrites the logits, Backward follows the last training-mode Forward and
-/// ADDS parameter gradients, <see cref="InputGrad"/> holds ∂loss/∂input after Backward.</summary>
+/// ADDS parameter gradients, <see cref="InputGrad"/> holds ∂loss/∂input after a Backward run with <see cref="RequiresInputGrad"/>.</summary>
 public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Dictionary<string, T[]> _values = new(StringComparer.Ordinal);
@@ -22,6 +22,8 @@ public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private readonly T[][] _saveMean, _saveInvStd;
     private int _batch;
     private bool _lastForwardTrained;
+    // Samples in the last Backward that computed the input gradient; -1 when the last Backward skipped it (or none ran).
+    private int _inputGradBatch = -1;
 
     public ReferenceNetwork(NetworkInfo info, int maxBatch)
     {
@@ -70,8 +72,14 @@ public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee7
     public T[] GetGradient(string name) =>
         _grads.TryGetValue(name, out var g) ? g : throw new KeyNotFoundException($"no parameter named '{name}'");
 
-    /// <summary>Gradient with respect to the input of the last Backward, [N, C, H, W].</summary>
-    public ReadOnlySpan<T> InputGrad => _inputGrad.AsSpan(0, _batch * Info.Input.Size);
+    /// <summary>Whether Backward computes <see cref="InputGrad"/>; false by default, as in a generated network.</summary>
+    public bool RequiresInputGrad { get; set; }
+
+    /// <summary>Gradient with respect to the input of the last Backward, [N, C, H, W]; that Backward must have run with
+    /// <see cref="RequiresInputGrad"/> set.</summary>
+    public ReadOnlySpan<T> InputGrad => _inputGradBatch >= 0
+        ? _inputGrad.AsSpan(0, _inputGradBatch * Info.Input.Size)
+        : throw new InvalidOperationException("the last Backward skipped the input gradient: set RequiresInputGrad = true before Backward");
 
     /// <summary>Copies every parameter and buffer value from a float parameter set of the same network.</summary>
     public void LoadFrom(ParameterSet parameters)
@@ -117,8 +125,10 @@ public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee7
         if (dLogits.Length < dy.Length) throw new ArgumentException($"dLogits holds {dLogits.Length} values, {dy.Length} needed", nameof(dLogits));
         dLogits[..dy.Length].CopyTo(dy);
 
+        bool inputGrad = RequiresInputGrad;
         for (int i = last; i >= 0; i--)
-            BackwardLayer(i, batch);
+            BackwardLayer(i, batch, inputGrad);
+        _inputGradBatch = inputGrad ? batch : -1;
     }
 
     private void ForwardLayer(int i, int batch, bool training)
@@ -166,13 +176,15 @@ public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    private void BackwardLayer(int i, int batch)
+    // Without the input gradient the first layer gets an empty dx, which every op skips.
+    private void BackwardLayer(int i, int batch, bool inputGrad)
     {
         var layer = Info.Layers[i];
         var p = _tensors[i];
         ReadOnlySpan<T> x = Input(i, batch);
         ReadOnlySpan<T> dy = _outputGrads[i].AsSpan(0, batch * layer.Output.Size);
-        Span<T> dx = (i == 0 ? _inputGrad : _outputGrads[i - 1]).AsSpan(0, batch * layer.Input.Size);
+        Span<T> dx = i > 0 ? _outputGrads[i - 1].AsSpan(0, batch * layer.Input.Size)
+            : inputGrad ? _inputGrad.AsSpan(0, batch * layer.Input.Size) : [];
         switch (layer.Kind)
         {
             case LayerKind.Conv2d:
@@ -198,7 +210,7 @@ public sealed class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee7
             case LayerKind.Skip:
                 // The activation flows on and into the Concat, so both paths' gradients meet here.
                 ReadOnlySpan<T> fromConcat = _skipGrads[i].AsSpan(0, dy.Length);
-                for (int j = 0; j < dy.Length; j++) dx[j] = dy[j] + fromConcat[j];
+                for (int j = 0; j < dx.Length; j++) dx[j] = dy[j] + fromConcat[j];
                 break;
             case LayerKind.Concat:
                 var skip = Info.Layers[layer.SkipSource];

@@ -24,7 +24,7 @@ public sealed class NetworkVsTorchTests
         var rng = new Random(63);
         int[] labels = Enumerable.Range(0, batch * logitsShape.H * logitsShape.W).Select(_ => rng.Next(info.Classes)).ToArray();
 
-        var reference = new ReferenceNetwork<float>(info, batch);
+        var reference = new ReferenceNetwork<float>(info, batch) { RequiresInputGrad = true };
         reference.LoadFrom(parameters);
         float[] logits = reference.Forward(x, batch, training: true).ToArray();
         var dlogits = new float[logits.Length];

@@ -93,4 +93,57 @@ public class BatchNorm2dKernelTests
             Close(y, ky, Tolerance, $"y, {run}");
         });
     }
+
+    // The fused ReLU must change nothing but the pass count: the unfused pair (batch norm, then ReLUKernel) is the reference,
+    // bit for bit, forward and backward.
+    [Theory]
+    [InlineData(1, 3, 13 * 17)]
+    [InlineData(3, 16, 45 * 17)]
+    [InlineData(2, 5, 1)]
+    public void ReLU_fused_into_training_forward_and_backward_is_bit_identical_to_the_separate_ReLU(int batch, int channels, int plane)
+    {
+        var x = Array.ConvertAll(Random(batch * channels * plane, 71), v => 3 * v + 0.2f);
+        var gamma = Random(channels, 72);
+        var beta = Random(channels, 73);
+        var dy = Random(x.Length, 74);
+
+        ForEachPath(run =>
+        {
+            var (bn, statistics) = Forward(relu: false);
+            var relu = new float[x.Length];
+            ReLUKernel.Forward(bn, relu);
+            var (fused, fusedStatistics) = Forward(relu: true);
+            Same<float>(relu, fused, $"y, {run}");
+            Same<float>(statistics, fusedStatistics, $"saved and running statistics, {run}");
+            Assert.Contains(fused, v => v == 0f);
+
+            float[] saveMean = statistics[..channels], saveInvStd = statistics[channels..(2 * channels)];
+            var reluDx = new float[x.Length];
+            ReLUKernel.Backward(relu, dy, reluDx);
+            var (dx, dgamma, dbeta) = (Filled(x.Length, float.NaN), new float[channels], new float[channels]);
+            BatchNorm2dKernel.Backward(x, gamma, saveMean, saveInvStd, reluDx, dx, dgamma, dbeta, batch, channels, plane);
+            var (fusedDx, fusedDgamma, fusedDbeta) = (Filled(x.Length, float.NaN), new float[channels], new float[channels]);
+            BatchNorm2dKernel.BackwardThroughReLU(x, gamma, saveMean, saveInvStd, fused, dy, fusedDx, fusedDgamma, fusedDbeta, batch, channels, plane);
+            Same<float>(dx, fusedDx, $"dx, {run}");
+            Same<float>(dgamma, fusedDgamma, $"dgamma, {run}");
+            Same<float>(dbeta, fusedDbeta, $"dbeta, {run}");
+
+            var onlyParameters = new float[channels];
+            BatchNorm2dKernel.BackwardThroughReLU(x, gamma, saveMean, saveInvStd, fused, dy, [], onlyParameters, new float[channels], batch, channels, plane);
+            Same<float>(dgamma, onlyParameters, $"dgamma without dx, {run}");
+        });
+
+        // y and, one after the other, saveMean, saveInvStd, runningMean, runningVar.
+        (float[] Y, float[] Statistics) Forward(bool relu)
+        {
+            var y = Filled(x.Length, float.NaN);
+            var statistics = new float[4 * channels];
+            var runningMean = statistics.AsSpan(2 * channels, channels);
+            var runningVar = statistics.AsSpan(3 * channels, channels);
+            runningVar.Fill(1f);
+            BatchNorm2dKernel.ForwardTraining(x, gamma, beta, runningMean, runningVar, y, statistics.AsSpan(0, channels),
+                statistics.AsSpan(channels, channels), batch, channels, plane, Epsilon, Momentum, relu);
+            return (y, statistics);
+        }
+    }
 }

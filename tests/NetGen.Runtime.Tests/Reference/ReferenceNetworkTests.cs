@@ -36,6 +36,7 @@ public class ReferenceNetworkTests
     private static void AssertGradientsMatchFiniteDifferences(NetworkInfo info, int seed)
     {
         var network = WithRandomParameters(info, seed);
+        network.RequiresInputGrad = true;
         var x = Tensors.Random(Batch * info.Input.Size, seed + 100);
         var r = Tensors.Random(Batch * info.Classes * info.Input.H * info.Input.W, seed + 101);
         double Loss() => Tensors.Dot(network.Forward(x, Batch, training: true), r);

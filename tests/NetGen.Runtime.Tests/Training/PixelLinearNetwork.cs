@@ -9,6 +9,8 @@ internal sealed class PixelLinearNetwork : ISegmentationNetwork
 {
     private readonly float[] _input, _logits, _dx;
     private int _batch;
+    // Samples in the last Backward that computed dx; -1 when it skipped it (or none ran).
+    private int _inputGradBatch = -1;
 
     public PixelLinearNetwork(Shape input, int classes, int maxBatch)
     {
@@ -32,7 +34,11 @@ internal sealed class PixelLinearNetwork : ISegmentationNetwork
     public NetworkInfo Info { get; }
     public int MaxBatch { get; }
     public ParameterSet Parameters { get; }
-    public ReadOnlySpan<float> InputGrad => _dx.AsSpan(0, _batch * Info.Input.Size);
+    public bool RequiresInputGrad { get; set; }
+
+    public ReadOnlySpan<float> InputGrad => _inputGradBatch >= 0
+        ? _dx.AsSpan(0, _inputGradBatch * Info.Input.Size)
+        : throw new InvalidOperationException("the last Backward skipped the input gradient: set RequiresInputGrad = true before Backward");
 
     private float[] Weight => Parameters["classifier.weight"].Value;
     private float[] Bias => Parameters["classifier.bias"].Value;
@@ -54,11 +60,12 @@ internal sealed class PixelLinearNetwork : ISegmentationNetwork
         return _logits.AsSpan(0, batch * classes * plane);
     }
 
-    // dy: [N, K, H, W] -> dx: [N, C, H, W]; dw [K, C], db [K] accumulate.
+    // dy: [N, K, H, W] -> dx: [N, C, H, W] (only with RequiresInputGrad); dw [K, C], db [K] accumulate.
     public void Backward(ReadOnlySpan<float> logitsGrad, int batch)
     {
         int channels = Info.Input.C, classes = Info.Classes, plane = Info.Input.H * Info.Input.W;
         float[] dw = Parameters["classifier.weight"].Grad, db = Parameters["classifier.bias"].Grad;
+        bool inputGrad = RequiresInputGrad;
         Array.Clear(_dx);
         for (int n = 0; n < batch; n++)
             for (int k = 0; k < classes; k++)
@@ -69,9 +76,10 @@ internal sealed class PixelLinearNetwork : ISegmentationNetwork
                     for (int c = 0; c < channels; c++)
                     {
                         dw[k * channels + c] += dy * _input[(n * channels + c) * plane + p];
-                        _dx[(n * channels + c) * plane + p] += Weight[k * channels + c] * dy;
+                        if (inputGrad) _dx[(n * channels + c) * plane + p] += Weight[k * channels + c] * dy;
                     }
                 }
+        _inputGradBatch = inputGrad ? batch : -1;
     }
 
     public void ZeroGrad() => Parameters.ZeroGrad();
