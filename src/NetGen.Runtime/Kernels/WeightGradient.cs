@@ -1,7 +1,8 @@
 // The engine behind every convolution's weight gradient: dw[a, b, ky, kx] += Σ A[a]·shifted B[b] over samples and
-// positions. B is packed like the correlation engine's input and A on the same grid (zero outside its rows and columns),
-// so every tap is one offset and each pass runs on across samples (a 1×1 kernel reads both in place instead). Tasks own
-// disjoint (channel block, tap block) sets and sum in a fixed order: race-free, and independent of the thread count.
+// positions. B is packed like the correlation engine's input, so every tap is one offset from a position of A, which is
+// read in place row by row (a 1×1 kernel reads B in place too). Tasks own disjoint (channel block, tap block) sets and
+// sum in a fixed order: race-free, and independent of the thread count. Where A's channels fill whole vectors,
+// WeightGradientByChannel vectorizes over them instead of over positions (see ByChannelPays).
 namespace NetGen.Kernels;
 
 internal static unsafe class WeightGradient
@@ -17,28 +18,39 @@ internal static unsafe class WeightGradient
         var ws = Workspace.Current;
         int tapCount = bC * k * k, tileTaps = WeightGradientTiles.Taps(path);
         int tapBlocks = (tapCount + tileTaps - 1) / tileTaps;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, (long)tapBlocks * tileTaps);
-        // Padding taps read offset 0 and are dropped when the tiles are summed up.
-        for (int t = tapCount; t < tapBlocks * tileTaps; t++) taps[t] = 0;
+        bool byChannel = ByChannelPays(aC, tapCount, (long)batch * aH * aW);
+        // Room for either engine's padding taps, which read offset 0 and are dropped when the tiles are summed up.
+        long tapRoom = (long)tapBlocks * tileTaps + 16;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, tapRoom);
+        for (int t = tapCount; t < tapRoom; t++) taps[t] = 0;
 
         // A 1×1 kernel at stride 1 without padding needs no grid: both tensors are read in place, a sample at a time,
         // when their planes are whole vectors (the tiles run over whole vectors of positions).
         long plane = (long)aH * aW;
-        if (k == 1 && s == 1 && p == 0 && aH == bH && aW == bW && plane % 16 == 0)
+        if (k == 1 && s == 1 && p == 0 && aH == bH && aW == bW && (byChannel || plane % 16 == 0))
         {
             for (int i = 0; i < bC; i++) taps[i] = checked((int)(i * plane));
-            for (int n = 0; n < batch; n++)
-                Reduce(path, threads, ws, a + n * aC * plane, aC, plane, b + n * bC * plane, bC, taps, tapCount, tapBlocks, dw);
+            if (byChannel)
+            {
+                WeightGradientByChannel.Accumulate(path, threads, ws, a, aC, aH, aW, batch, b, bC * plane, aW, taps, tapCount, dw, default, 0);
+                return;
+            }
+            // The plane as rows of whole vectors, so that no read of B runs past its end, each at most a tile's pass.
+            int cols = 16;
+            for (int w = (int)Math.Min(plane, WeightGradientJob.Chunk); w > 16; w -= 16)
+                if (plane % w == 0)
+                {
+                    cols = w;
+                    break;
+                }
+            Reduce(path, threads, ws, new LaneRows(a, aC, plane, (int)(plane / cols), cols, batch, b, bC * plane, cols), bC, taps, tapCount, tapBlocks, dw);
             return;
         }
 
         // Small planes at stride 1 take B as k row copies, kernel rows as channels, like the correlation engine does: then
-        // the grid needs no rows beyond A's own.
-        int rowCopies = s == 1 && Correlation.RowSplitPays(batch, bC, k, aH, aW) ? k : 1;
+        // the grid needs no rows beyond A's own. The channel engine visits A's positions only, so it needs no copies.
+        int rowCopies = !byChannel && s == 1 && Correlation.RowSplitPays(batch, bC, k, aH, aW) ? k : 1;
         var grid = rowCopies > 1 ? new Grid(batch, bC * k, 1, aH, aW + k - 1) : new Grid(batch, bC, s, aH + (k - 1) / s, aW + (k - 1) / s);
-        // A's grid per channel, rounded up to whole vectors; positions past its end are zero and add nothing.
-        var aGrid = new Grid(batch, aC, 1, grid.Rows, grid.Cols);
-        long aStride = (aGrid.Length + 15) / 16 * 16;
         long needed = grid.Channels * grid.ChannelStride;
         int tap = 0;
         for (int i = 0; i < bC; i++)
@@ -46,27 +58,44 @@ internal static unsafe class WeightGradient
         for (int kx = 0; kx < k; kx++, tap++)
         {
             taps[tap] = rowCopies > 1 ? grid.Offset(i * k + ky, 0, 0, kx) : grid.Offset(i, ky % s * s + kx % s, ky / s, kx / s);
-            needed = Math.Max(needed, taps[tap] + aStride);
+            // The position tiles read B up to a vector past the end of A's last row.
+            needed = Math.Max(needed, taps[tap] + grid.Length + 16);
         }
 
         float* packedB = ws.Get<float>(ScratchSlot.Input, needed);
-        grid.Pack(b, bH, bW, p, p, packedB, path, threads, rowCopies);
         Packing.Clear(packedB + grid.Channels * grid.ChannelStride, needed - grid.Channels * grid.ChannelStride);
-        float* packedA = ws.Get<float>(ScratchSlot.Grid, aC * aStride);
-        var packA = new PackJob
+        if (byChannel)
         {
-            Path = path, Source = a, Batch = batch, Channels = aC, H = aH, W = aW, Stride = 1,
-            Rows = aGrid.Rows, Cols = aGrid.Cols, Destination = packedA, ChannelStride = aStride, PhaseStride = aStride,
-        };
-        WorkerPool.Run(ref packA, batch * aC, threads);
-        Reduce(path, threads, ws, packedA, aC, aStride, packedB, bC, taps, tapCount, tapBlocks, dw);
+            // Grid.Pack's job, run by the channel engine together with its transposition of A: one fork/join fewer.
+            var packB = new PackJob
+            {
+                Path = path, Source = b, Batch = batch, Channels = bC, H = bH, W = bW, Stride = grid.Stride, PadTop = p, PadLeft = p,
+                Rows = grid.Rows, Cols = grid.Cols, Destination = packedB, ChannelStride = grid.ChannelStride,
+                PhaseStride = grid.PhaseStride, RowCopies = rowCopies,
+            };
+            WeightGradientByChannel.Accumulate(path, threads, ws, a, aC, aH, aW, batch, packedB, grid.Plane, grid.Cols, taps, tapCount, dw,
+                packB, batch * bC);
+            return;
+        }
+        grid.Pack(b, bH, bW, p, p, packedB, path, threads, rowCopies);
+        Reduce(path, threads, ws, new LaneRows(a, aC, plane, aH, aW, batch, packedB, grid.Plane, grid.Cols), bC, taps, tapCount, tapBlocks, dw);
     }
 
-    /// <summary>dw[a, t] += Σ_q A[a·aStride + q]·B[taps[t] + q] over q &lt; aStride (a multiple of 16), in tasks.</summary>
-    private static void Reduce(VectorPath path, int threads, Workspace ws, float* a, int aC, long aStride, float* b, int bC,
-        int* taps, int tapCount, int tapBlocks, float* dw)
+    /// <summary>Whether the channel-vectorized engine (WeightGradientByChannel) beats the position-vectorized one here. It
+    /// computes no lane sums and no grid padding, so it wins on small and large planes alike, as long as A's channels fill
+    /// whole vectors of 16 (within an eighth), B has taps enough to pay for transposing A, and A's transposed copy stays
+    /// within the L3 cache. Measured at 1 thread (Zen 4): 32→64 3×3 on 16×16 0.19 → 0.10 ms, 64→64 7×7 on 180×240
+    /// 185 → 161 ms; with 27–36 taps (3 or 4 input channels, 3×3) or 8 and 11 channels of A it was 10–100 % slower,
+    /// and 3→64 7×7 on 360×480 (a 44 MB copy) 20 % slower at 2 threads on a Xeon.</summary>
+    internal static bool ByChannelPays(int aC, int tapCount, long positions) =>
+        aC >= 16 && (WeightGradientByChannelTiles.RoundUp(aC, 16) - aC) * 8 <= aC && tapCount >= 64
+        && positions * WeightGradientByChannelTiles.RoundUp(aC, 16) * sizeof(float) <= 16 << 20;
+
+    /// <summary>dw[a, t] += Σ over A's rows and columns of A·B[taps[t] + position], in tasks.</summary>
+    private static void Reduce(VectorPath path, int threads, Workspace ws, in LaneRows rows, int bC, int* taps, int tapCount, int tapBlocks, float* dw)
     {
         int tileTaps = WeightGradientTiles.Taps(path), lanes = WeightGradientTiles.Lanes(path);
+        int aC = rows.AChannels;
         int aBlocks = (aC + WeightGradientTiles.Channels - 1) / WeightGradientTiles.Channels;
         var (tapsPerGroup, aPerGroup) = Split(tapBlocks, tileTaps, aBlocks, aC, bC, threads);
         int tapGroups = (tapBlocks + tapsPerGroup - 1) / tapsPerGroup;
@@ -75,9 +104,8 @@ internal static unsafe class WeightGradient
 
         var job = new WeightGradientJob
         {
-            Path = path, A = a, AChannels = aC, AStride = aStride, B = b,
-            Taps = taps, TapCount = tapCount, TileTaps = tileTaps, Lanes = lanes, TapBlocks = tapBlocks, TapsPerGroup = tapsPerGroup,
-            ABlocks = aBlocks, APerGroup = aPerGroup, TapGroups = tapGroups, Dw = dw,
+            Path = path, Rows = rows, Taps = taps, TapCount = tapCount, TileTaps = tileTaps, Lanes = lanes, TapBlocks = tapBlocks,
+            TapsPerGroup = tapsPerGroup, ABlocks = aBlocks, APerGroup = aPerGroup, TapGroups = tapGroups, Dw = dw,
             PartialStride = (long)aPerGroup * tapsPerGroup * tileFloats,
         };
         job.Partials = ws.Get<float>(ScratchSlot.PerWorker, threads * job.PartialStride);
@@ -110,18 +138,16 @@ internal static unsafe class WeightGradient
     }
 }
 
-/// <summary>One group of A-channel blocks × tap blocks: accumulates its tiles over the whole grid, then adds the lane sums
-/// into dw.</summary>
+/// <summary>One group of A-channel blocks × tap blocks: accumulates its tiles over all of A's rows, a few rows at a time,
+/// then adds the lane sums into dw.</summary>
 internal unsafe struct WeightGradientJob : IParallelJob
 {
-    // Grid positions per pass over a tap block. Long passes amortize loading and storing the tile's 24 accumulators;
-    // beyond 2048 (4 rows of A = 32 KB, an L1) they fall out of cache. Measured: 512 → 76%, 2048 → 82% of FMA peak.
-    private const int Chunk = 2048;
+    // Positions per pass over a tap block. Long passes amortize loading and storing the tile's 24 accumulators; beyond
+    // 2048 (4 channels of A = 32 KB, an L1) they fall out of cache. Measured: 512 → 76%, 2048 → 82% of FMA peak.
+    public const int Chunk = 2048;
 
     public VectorPath Path;
-    public float* A, B;
-    public int AChannels;
-    public long AStride;
+    public LaneRows Rows;
     public int* Taps;
     public int TapCount, TileTaps, Lanes, TapBlocks, TapsPerGroup, ABlocks, APerGroup, TapGroups;
     public float* Dw, Partials;
@@ -136,20 +162,25 @@ internal unsafe struct WeightGradientJob : IParallelJob
         float* partials = Partials + worker * PartialStride;
         Packing.Clear(partials, (long)(abEnd - ab0) * TapsPerGroup * tileFloats);
 
-        for (long q0 = 0; q0 < AStride; q0 += Chunk)
+        ref readonly LaneRows g = ref Rows;
+        int rowsPerChunk = Math.Max(1, Chunk / g.W);
+        for (int n = 0; n < g.Batch; n++)
+        for (int r0 = 0; r0 < g.H; r0 += rowsPerChunk)
         {
-            int length = (int)Math.Min(Chunk, AStride - q0);
+            int rows = Math.Min(rowsPerChunk, g.H - r0);
+            float* a = g.A + n * g.AChannels * g.AChannel + (long)r0 * g.W;
+            float* b = g.B + n * g.BSample + (long)r0 * g.BRow;
             for (int ab = ab0; ab < abEnd; ab++)
             {
                 // Channels past the last one reuse it; their sums are dropped below.
-                int c = ab * WeightGradientTiles.Channels;
-                float* a0 = A + Math.Min(c, AChannels - 1) * AStride + q0;
-                float* a1 = A + Math.Min(c + 1, AChannels - 1) * AStride + q0;
-                float* a2 = A + Math.Min(c + 2, AChannels - 1) * AStride + q0;
-                float* a3 = A + Math.Min(c + 3, AChannels - 1) * AStride + q0;
+                int c = ab * WeightGradientTiles.Channels, last = g.AChannels - 1;
+                float* a0 = a + Math.Min(c, last) * g.AChannel;
+                float* a1 = a + Math.Min(c + 1, last) * g.AChannel;
+                float* a2 = a + Math.Min(c + 2, last) * g.AChannel;
+                float* a3 = a + Math.Min(c + 3, last) * g.AChannel;
                 float* acc = partials + (long)(ab - ab0) * TapsPerGroup * tileFloats;
                 for (int tb = tb0; tb < tbEnd; tb++, acc += tileFloats)
-                    WeightGradientTiles.Run(Path, a0, a1, a2, a3, B + q0, Taps + tb * TileTaps, length, acc);
+                    WeightGradientTiles.Run(Path, a0, a1, a2, a3, g.W, b, g.BRow, Taps + tb * TileTaps, rows, g.W, acc);
             }
         }
 
@@ -161,9 +192,18 @@ internal unsafe struct WeightGradientJob : IParallelJob
             for (int tt = 0; tt < TileTaps; tt++)
             {
                 int o = ab * WeightGradientTiles.Channels + j, t = tb * TileTaps + tt;
-                if (o >= AChannels || t >= TapCount) continue;
+                if (o >= Rows.AChannels || t >= TapCount) continue;
                 Dw[(long)o * TapCount + t] += Simd.SumLanes(acc + (j * TileTaps + tt) * Lanes, Lanes);
             }
         }
     }
+}
+
+/// <summary>Where the position tiles find A and B: A [Batch, AChannels, H, W] in place, channels AChannel apart (its
+/// rows W apart); B at row r of sample n starts at B + n·BSample + r·BRow, its taps offsets from there.</summary>
+internal readonly unsafe struct LaneRows(float* a, int aChannels, long aChannel, int h, int w, int batch, float* b, long bSample, int bRow)
+{
+    public readonly float* A = a, B = b;
+    public readonly int AChannels = aChannels, H = h, W = w, Batch = batch, BRow = bRow;
+    public readonly long AChannel = aChannel, BSample = bSample;
 }

@@ -1,0 +1,187 @@
+// The weight gradient vectorized over A's channels: A is transposed to position-major [n, r, c][a] and each tap of B is
+// broadcast onto a vector of channels, so every accumulator lane is a whole dw entry. Vectorizing over positions instead
+// (WeightGradient's tiles) ends every task with a 16-lane sum per dw entry, which on a 16×16 plane costs about as much as
+// the multiply-adds; here nothing is left to reduce, and only A's own positions are visited, no grid padding.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class WeightGradientByChannel
+{
+    // Fewer tasks than this leave a thread idle; the count depends on the shape alone, so the sums do too.
+    private const int MinTasks = 8;
+
+    // Bytes of A (one row chunk of a channel block) that should stay in L1 while a task's tiles pass over them.
+    private const int ChunkBytes = 16 << 10;
+
+    /// <summary>dw[a, t] += Σ_{n, r, c} A[n, a, r, c]·B[n·bSample + r·bRowStride + c + taps[t]].
+    /// A [N, aC, aH, aW]; taps: [tapCount] padded with zeros to a whole number of the tile's taps; dw [aC, tapCount].
+    /// The first packTasks tasks of packB (none if 0), which fills B, run alongside the transposition of A.</summary>
+    public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int aH, int aW, int batch,
+        float* b, long bSample, int bRowStride, int* taps, int tapCount, float* dw, in PackJob packB, int packTasks)
+    {
+        var tile = WeightGradientByChannelTiles.Pick(path, aC);
+        int tileChannels = WeightGradientByChannelTiles.Channels(tile), tileTaps = WeightGradientByChannelTiles.Taps(tile);
+        int aStride = WeightGradientByChannelTiles.RoundUp(aC, tileChannels);
+        long positions = (long)batch * aH * aW;
+        float* at = ws.Get<float>(ScratchSlot.Grid, positions * aStride);
+        var prepare = new PrepareJob
+        {
+            Pack = packB, PackTasks = packTasks,
+            Transpose = new WeightGradientTransposeJob { Path = path, Source = a, Channels = aC, H = aH, W = aW, Destination = at, Stride = aStride },
+        };
+        WorkerPool.Run(ref prepare, packTasks + batch * aH, threads);
+
+        int aBlocks = aStride / tileChannels, tapBlocks = (tapCount + tileTaps - 1) / tileTaps;
+        int rows = batch * aH;
+        var (tapGroups, groupSize, segments) = Split(aBlocks, tapBlocks, tileTaps, aStride, rows, positions);
+        // The sums land transposed, dwT[segment][tap][a], where a tile's channels are one contiguous vector per tap.
+        long segmentStride = (long)tapBlocks * tileTaps * aStride;
+        var sums = new TransposedSums
+        {
+            Path = path, DwT = ws.Get<float>(ScratchSlot.PerWorker, segments * segmentStride), Segments = segments,
+            SegmentStride = segmentStride, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
+        };
+        var job = new ByChannelJob
+        {
+            Tile = tile, At = at, AStride = aStride, H = aH, W = aW, B = b, BSample = bSample, BRowStride = bRowStride,
+            Taps = taps, TileChannels = tileChannels, TileTaps = tileTaps, ABlocks = aBlocks, TapBlocks = tapBlocks,
+            TapGroups = tapGroups, GroupSize = groupSize, Rows = rows, Segments = segments,
+            ChunkRows = Math.Max(1, ChunkBytes / (aW * tileChannels * sizeof(float))), Sums = sums,
+        };
+        WorkerPool.Run(ref job, segments * aBlocks * tapGroups, threads);
+        // With one segment each task has added its own sums into dw; several are added up once all are done.
+        if (segments == 1) return;
+        WorkerPool.Run(ref sums, (tapCount + 15) / 16, threads);
+    }
+
+    /// <summary>Tap groups and row segments: every task reads its channel block of A once, and its tap group's sums are
+    /// summed up once per segment, so the split that reads and writes the fewest floats wins, among those that leave at
+    /// least MinTasks tasks. Small planes thus split mostly the taps (32→64 3×3 on 16×16: 4 groups, 2 segments) and large
+    /// planes the positions (64→64 7×7 on 180×240: 1 group, 8 segments), which would otherwise stream A once per group.</summary>
+    private static (int TapGroups, int GroupSize, int Segments) Split(int aBlocks, int tapBlocks, int tileTaps,
+        int aStride, int rows, long positions)
+    {
+        long aFloats = positions * aStride;
+        var best = (TapGroups: 1, GroupSize: tapBlocks, Segments: 1);
+        long bestCost = long.MaxValue;
+        for (int groups = 1; groups <= tapBlocks; groups++)
+        {
+            int size = (tapBlocks + groups - 1) / groups;
+            if ((tapBlocks + size - 1) / size != groups) continue;
+            int segments = Math.Clamp((MinTasks + aBlocks * groups - 1) / (aBlocks * groups), 1, rows);
+            long cost = groups * aFloats + 2L * segments * tapBlocks * tileTaps * aStride;
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = (groups, size, segments);
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Packs B (the first PackTasks tasks) and transposes A (the rest, a row each).</summary>
+    private struct PrepareJob : IParallelJob
+    {
+        public PackJob Pack;
+        public WeightGradientTransposeJob Transpose;
+        public int PackTasks;
+
+        public void Execute(int task, int worker)
+        {
+            if (task < PackTasks) Pack.Execute(task, worker);
+            else Transpose.Execute(task - PackTasks, worker);
+        }
+    }
+
+    /// <summary>One (segment of rows, channel block, group of tap blocks): runs the group's tiles over the segment's rows,
+    /// a chunk of rows at a time, so the chunk's channels of A stay in L1 while the group's taps pass over them.</summary>
+    private struct ByChannelJob : IParallelJob
+    {
+        public ByChannelTile Tile;
+        public float* At, B;
+        public int AStride, H, W, BRowStride, TileChannels, TileTaps;
+        public int ABlocks, TapBlocks, TapGroups, GroupSize, Rows, Segments, ChunkRows;
+        public long BSample;
+        public int* Taps;
+        public TransposedSums Sums;
+
+        public void Execute(int task, int worker)
+        {
+            int segment = task / (ABlocks * TapGroups), local = task % (ABlocks * TapGroups);
+            int aBlock = local / TapGroups, tb0 = local % TapGroups * GroupSize, tbEnd = Math.Min(TapBlocks, tb0 + GroupSize);
+            float* acc = Sums.DwT + segment * Sums.SegmentStride + (long)tb0 * TileTaps * AStride + aBlock * TileChannels;
+            for (int t = 0; t < (tbEnd - tb0) * TileTaps; t++) new Span<float>(acc + (long)t * AStride, TileChannels).Clear();
+
+            int row = (int)((long)Rows * segment / Segments), end = (int)((long)Rows * (segment + 1) / Segments);
+            while (row < end)
+            {
+                int n = row / H, r = row % H, count = Math.Min(Math.Min(end - row, H - r), ChunkRows);
+                float* at = At + (long)row * W * AStride + aBlock * TileChannels;
+                float* b = B + n * BSample + (long)r * BRowStride;
+                for (int tb = tb0; tb < tbEnd; tb++)
+                    WeightGradientByChannelTiles.Run(Tile, at, AStride, b, BRowStride, Taps + tb * TileTaps, count, W,
+                        acc + (long)(tb - tb0) * TileTaps * AStride, AStride);
+                row += count;
+            }
+            if (Segments == 1)
+                Sums.Add(tb0 * TileTaps, tbEnd * TileTaps, aBlock * TileChannels, (aBlock + 1) * TileChannels);
+        }
+    }
+
+    /// <summary>dw[a, t] += Σ_s dwT[s][t][a], segments in order; as a job, one task per 16 taps.</summary>
+    private struct TransposedSums : IParallelJob
+    {
+        public VectorPath Path;
+        public float* DwT, Dw;
+        public int Segments, AStride, AChannels, TapCount;
+        public long SegmentStride;
+
+        public void Execute(int task, int worker) => Add(task * 16, task * 16 + 16, 0, AStride);
+
+        /// <summary>Adds taps [t0, t1) of channels [a0, a1) (clipped to the real ones), 16×16 blocks transposed in registers.</summary>
+        [SkipLocalsInit]
+        public readonly void Add(int t0, int t1, int a0, int a1)
+        {
+            t1 = Math.Min(t1, TapCount);
+            a1 = Math.Min(a1, AChannels);
+            if (Path == VectorPath.Vector512 && AStride % 16 == 0 && a0 % 16 == 0)
+            {
+                var block = stackalloc float[256];
+                for (int tb = t0; tb < t1; tb += 16)
+                {
+                    int taps = Math.Min(16, t1 - tb);
+                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(taps)).AsSingle();
+                    for (int ab = a0; ab < a1; ab += 16)
+                    {
+                        // Rows past the last tap are left as they are: their columns are masked off below.
+                        for (int i = 0; i < taps; i++)
+                        {
+                            float* src = DwT + (long)(tb + i) * AStride + ab;
+                            var total = Vector512.Load(src);
+                            for (int s = 1; s < Segments; s++) total += Vector512.Load(src + s * SegmentStride);
+                            total.Store(block + 16 * i);
+                        }
+                        WeightGradientTransposeJob.Transpose16(block, 16, block, 16);
+                        for (int j = 0; j < Math.Min(16, a1 - ab); j++)
+                        {
+                            float* d = Dw + (long)(ab + j) * TapCount + tb;
+                            Avx512F.MaskStore(d, mask, Avx512F.MaskLoad(d, mask, Vector512<float>.Zero) + Vector512.Load(block + 16 * j));
+                        }
+                    }
+                }
+                return;
+            }
+            for (int a = a0; a < a1; a++)
+            for (int t = t0; t < t1; t++)
+            {
+                float* src = DwT + (long)t * AStride + a;
+                float total = src[0];
+                for (int s = 1; s < Segments; s++) total += src[s * SegmentStride];
+                Dw[(long)a * TapCount + t] += total;
+            }
+        }
+    }
+}

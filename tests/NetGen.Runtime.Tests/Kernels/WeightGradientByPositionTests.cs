@@ -1,0 +1,44 @@
+// The position-vectorized weight gradient (WeightGradient's lane tiles, A read in place row by row) against the float
+// reference on every forced path and thread count, on shapes that stay on it: rows ending in a partial vector, rows split
+// into several passes, samples after samples, 1×1 kernels read in place, and a first layer with one input channel.
+using NetGen.Kernels;
+using NetGen.Reference;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class WeightGradientByPositionTests
+{
+    // As for the other dw tests: the same products summed in another order, far inside 1e-4.
+    private const double Tolerance = 1e-4;
+
+    [Theory]
+    // One input channel, 29-wide rows (a partial last vector), two samples.
+    [InlineData(1, 16, 3, 1, 1, 37, 29, 2)]
+    // 61-wide rows, 33 to a pass: each sample takes two passes.
+    [InlineData(3, 20, 7, 1, 3, 45, 61, 1)]
+    // Stride 2 on the phase-split grid, rows of 9.
+    [InlineData(3, 5, 3, 2, 1, 19, 17, 3)]
+    // 1×1 in place on a 3840-position plane: two rows of 1920.
+    [InlineData(64, 11, 1, 1, 0, 48, 80, 2)]
+    // 1×1 in place on a 144-position plane: one row.
+    [InlineData(16, 2, 1, 1, 0, 12, 12, 3)]
+    public void Conv2d_dw_matches_reference(int inC, int outC, int kernel, int stride, int padding, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
+        Assert.False(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should stay on the position engine");
+        var x = Random(batch * g.InSize, 61);
+        var w = Random(g.WeightSize, 62);
+        var dy = Random(batch * g.OutSize, 63);
+        var dw0 = Random(g.WeightSize, 64);
+        var dw = (float[])dw0.Clone();
+        Conv2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
+
+        ForEachPath(run =>
+        {
+            var kdw = (float[])dw0.Clone();
+            Conv2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
+            Close(dw, kdw, Tolerance, $"dw, {run}");
+        });
+    }
+}
