@@ -179,6 +179,54 @@ public class SoftmaxCrossEntropyTests
         for (int i = 0; i < logits.Length; i++) Assert.True(Math.Abs(expectedGrad[i] - dlogits[i]) < 2e-6, $"element {i}: {dlogits[i]} vs {expectedGrad[i]}");
     }
 
+    [Theory]
+    [InlineData(512, 2, false)]
+    [InlineData(256, 2, true)]
+    [InlineData(0, 1, true)]
+    [InlineData(512, 1, false)]
+    public void Every_path_and_thread_count_matches_the_float64_reference(int vectorWidth, int threads, bool weightedWithIgnore)
+    {
+        // 45×101 = 4545 pixels: three chunks per sample, the last one short, with a tail after the last whole vector.
+        var shape = new Shape(5, 45, 101);
+        const int batch = 2;
+        var logits = RandomLogits<float>(batch * shape.Size, seed: 41);
+        var labels = RandomLabels(batch * 4545, shape.C, seed: 42, ignoreEvery: weightedWithIgnore ? 6 : 0);
+        float[]? weights = weightedWithIgnore ? [0.3f, 1f, 2f, 0.7f, 1.5f] : null;
+        var options = new SoftmaxCrossEntropyOptions { ClassWeights = weights, IgnoreLabel = Ignore };
+
+        var dlogits = new float[logits.Length];
+        float value;
+        using (NetGen.Kernels.KernelOptions.Override(vectorWidth, threads))
+            value = new SoftmaxCrossEntropy(shape, options).Forward(logits, labels, dlogits, batch);
+        var expectedGrad = new double[logits.Length];
+        double expected = SoftmaxCrossEntropyRef.Forward<double>(logits.Select(v => (double)v).ToArray(), labels, expectedGrad, batch, shape,
+            LossReduction.Mean, weights?.Select(w => (double)w).ToArray(), Ignore);
+
+        Assert.Equal(expected, value, expected * 1e-5);
+        for (int i = 0; i < logits.Length; i++) Assert.True(Math.Abs(expectedGrad[i] - dlogits[i]) < 1e-7, $"element {i}: {dlogits[i]} vs {expectedGrad[i]}");
+    }
+
+    [Fact]
+    public void Loss_and_gradient_are_the_same_bits_on_one_and_two_threads()
+    {
+        var shape = new Shape(3, 64, 70);
+        var logits = RandomLogits<float>(3 * shape.Size, seed: 51);
+        var labels = RandomLabels(3 * 64 * 70, shape.C, seed: 52, ignoreEvery: 0);
+        var loss = new SoftmaxCrossEntropy(shape);
+        (float Value, float[] Grad) Run(int threads)
+        {
+            var grad = new float[logits.Length];
+            using (NetGen.Kernels.KernelOptions.Override(0, threads))
+                return (loss.Forward(logits, labels, grad, 3), grad);
+        }
+
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Value, two.Value);
+        Assert.Equal(one.Grad, two.Grad);
+        Assert.Equal(one.Value, loss.Forward(logits, labels, [], 3));
+    }
+
     [Fact]
     public void Label_out_of_range_names_value_and_position()
     {
