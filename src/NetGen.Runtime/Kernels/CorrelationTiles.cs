@@ -4,6 +4,7 @@
 // Weights are read in place, one row per output channel, at each tap's weight index: no per-call repacking.
 // A layer with a single output channel (a first layer's input gradient) takes a one-channel tile, wider instead,
 // which spends no multiply-adds on the 3 channels a 4-channel tile would drop; it adds the taps in the same order.
+// A two-class classifier takes a two-channel tile of the same width (Vector512 only) for the same reason.
 // The Vector512 tiles hand their accumulators to a sink, inlined per sink type: into a tile in memory, or (PlacedSink)
 // straight into the output, which saves small tiles a pass through memory.
 using System.Runtime.CompilerServices;
@@ -83,6 +84,39 @@ internal static unsafe class CorrelationTiles
         }
         sink.Put(0, 0, a0); sink.Put(0, 1, a1); sink.Put(0, 2, a2); sink.Put(0, 3, a3); sink.Put(0, 4, a4); sink.Put(0, 5, a5);
         sink.Put(0, 6, a6); sink.Put(0, 7, a7); sink.Put(0, 8, a8); sink.Put(0, 9, a9); sink.Put(0, 10, a10); sink.Put(0, 11, a11);
+    }
+
+    /// <summary>Vector512 only: two output channels × 12 vectors of 16 positions, for layers with two output channels (a
+    /// two-class classifier), where the 4-channel tile would spend half its multiply-adds on channels it drops.</summary>
+    public static void Pair512<TSink>(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, ref TSink sink)
+        where TSink : struct, ITileSink
+    {
+        Vector512<float> a0 = sink.Initial(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector512<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        Vector512<float> c0 = sink.Initial(1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        Vector512<float> c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int t = 0; t < tapCount; t++)
+        {
+            float* x = input + taps[t];
+            int wi = weights[t];
+            Vector512<float> b = Vector512.Create(w0[wi]), d = Vector512.Create(w1[wi]);
+            Vector512<float> v = Vector512.Load(x); a0 = Vector512.FusedMultiplyAdd(v, b, a0); c0 = Vector512.FusedMultiplyAdd(v, d, c0);
+            v = Vector512.Load(x + 16); a1 = Vector512.FusedMultiplyAdd(v, b, a1); c1 = Vector512.FusedMultiplyAdd(v, d, c1);
+            v = Vector512.Load(x + 32); a2 = Vector512.FusedMultiplyAdd(v, b, a2); c2 = Vector512.FusedMultiplyAdd(v, d, c2);
+            v = Vector512.Load(x + 48); a3 = Vector512.FusedMultiplyAdd(v, b, a3); c3 = Vector512.FusedMultiplyAdd(v, d, c3);
+            v = Vector512.Load(x + 64); a4 = Vector512.FusedMultiplyAdd(v, b, a4); c4 = Vector512.FusedMultiplyAdd(v, d, c4);
+            v = Vector512.Load(x + 80); a5 = Vector512.FusedMultiplyAdd(v, b, a5); c5 = Vector512.FusedMultiplyAdd(v, d, c5);
+            v = Vector512.Load(x + 96); a6 = Vector512.FusedMultiplyAdd(v, b, a6); c6 = Vector512.FusedMultiplyAdd(v, d, c6);
+            v = Vector512.Load(x + 112); a7 = Vector512.FusedMultiplyAdd(v, b, a7); c7 = Vector512.FusedMultiplyAdd(v, d, c7);
+            v = Vector512.Load(x + 128); a8 = Vector512.FusedMultiplyAdd(v, b, a8); c8 = Vector512.FusedMultiplyAdd(v, d, c8);
+            v = Vector512.Load(x + 144); a9 = Vector512.FusedMultiplyAdd(v, b, a9); c9 = Vector512.FusedMultiplyAdd(v, d, c9);
+            v = Vector512.Load(x + 160); a10 = Vector512.FusedMultiplyAdd(v, b, a10); c10 = Vector512.FusedMultiplyAdd(v, d, c10);
+            v = Vector512.Load(x + 176); a11 = Vector512.FusedMultiplyAdd(v, b, a11); c11 = Vector512.FusedMultiplyAdd(v, d, c11);
+        }
+        sink.Put(0, 0, a0); sink.Put(0, 1, a1); sink.Put(0, 2, a2); sink.Put(0, 3, a3); sink.Put(0, 4, a4); sink.Put(0, 5, a5);
+        sink.Put(0, 6, a6); sink.Put(0, 7, a7); sink.Put(0, 8, a8); sink.Put(0, 9, a9); sink.Put(0, 10, a10); sink.Put(0, 11, a11);
+        sink.Put(1, 0, c0); sink.Put(1, 1, c1); sink.Put(1, 2, c2); sink.Put(1, 3, c3); sink.Put(1, 4, c4); sink.Put(1, 5, c5);
+        sink.Put(1, 6, c6); sink.Put(1, 7, c7); sink.Put(1, 8, c8); sink.Put(1, 9, c9); sink.Put(1, 10, c10); sink.Put(1, 11, c11);
     }
 
     private static void Single256(float* input, int* taps, int* weights, int tapCount, float* w0, float* tile)

@@ -1,6 +1,8 @@
 // The 1×1, stride-1, unpadded convolution (the classifier, and its input gradient): a per-pixel matrix product, so the
-// correlation tiles read the NCHW input in place, one tap per input channel, with no padded copy. Only a plane's last,
-// partial tile goes through a small zero-padded copy, so no tile reads past the end of the input.
+// correlation tiles read the NCHW input in place, one tap per input channel, with no padded copy. On the Vector512 path
+// the tiles store from registers and a plane's last tile overlaps the one before; one or two output channels take the
+// narrow tiles, which compute no dropped channels. Elsewhere a plane's last, partial tile goes through a small
+// zero-padded copy, so no tile reads past the end of the input.
 using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels;
@@ -16,7 +18,9 @@ internal static unsafe class Pointwise
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
-        int tileWidth = CorrelationTiles.Width(path);
+        // One or two output channels take a one- or two-channel tile of 192 positions, stored from registers.
+        bool narrow = path == VectorPath.Vector512 && outC <= 2 && plane >= CorrelationTiles.SingleWidth(path);
+        int tileWidth = narrow ? CorrelationTiles.SingleWidth(path) : CorrelationTiles.Width(path);
         var ws = Workspace.Current;
         // Taps into the plane itself, then into a tail copy whose channels lie one tile apart, then the weight indices.
         int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * inC);
@@ -26,14 +30,17 @@ internal static unsafe class Pointwise
             taps[inC + i] = i * tileWidth;
             taps[2 * inC + i] = i * w.InStride;
         }
-        int tilesPerTask = Math.Max(1, TaskPositions / tileWidth);
         int tiles = (plane + tileWidth - 1) / tileWidth;
-        int chunks = (tiles + tilesPerTask - 1) / tilesPerTask;
+        // Equal chunks, as many as the threads (or a multiple) when the batch alone does not split evenly between them.
+        int chunks = Math.Max(1, tiles * tileWidth / TaskPositions);
+        if (batch % threads != 0) chunks = Math.Min(tiles, (chunks + threads - 1) / threads * threads);
+        int tilesPerTask = (tiles + chunks - 1) / chunks;
+        chunks = (tiles + tilesPerTask - 1) / tilesPerTask;
         long perWorker = (long)(CorrelationTiles.Channels + inC) * tileWidth;
         var job = new PointwiseJob
         {
             Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = plane, Relu = relu,
-            Taps = taps, TileWidth = tileWidth, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
+            Taps = taps, TileWidth = tileWidth, Narrow = narrow, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
         };
         WorkerPool.Run(ref job, batch * chunks, threads);
@@ -50,6 +57,7 @@ internal unsafe struct PointwiseJob : IParallelJob
     public WeightView Weights;
     public int* Taps;
     public int TileWidth, Tiles, TilesPerTask, Chunks;
+    public bool Narrow;
     public float* Scratch;
     public long PerWorker;
 
@@ -60,9 +68,20 @@ internal unsafe struct PointwiseJob : IParallelJob
         float* tail = tile + CorrelationTiles.Channels * TileWidth;
         float* input = Input + (long)n * InC * Plane;
         int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerTask);
+        // Stored from registers: the plane is one row of the grid, and a last, partial tile overlaps the one before.
+        bool placed = Path == VectorPath.Vector512 && Plane >= TileWidth;
+        VectorPlacement* placements = stackalloc VectorPlacement[CorrelationStore.MaxVectors];
         for (int ti = chunk * TilesPerTask; ti < tileEnd; ti++)
         {
             int q0 = ti * TileWidth, valid = Math.Min(TileWidth, Plane - q0);
+            if (placed)
+            {
+                int start = Math.Min(q0, Plane - TileWidth);
+                CorrelationStore.Place(placements, TileWidth / 16, start, q0, q0 + valid, Plane, Plane);
+                if (Sse.IsSupported && ti + 1 < tileEnd && q0 + 2 * TileWidth <= Plane) Prefetch(input + q0 + TileWidth);
+                for (int o0 = 0; o0 < OutC; o0 += CorrelationTiles.Channels) RunPlaced(input + start, placements, n, o0);
+                continue;
+            }
             float* source = input + q0;
             int* taps = Taps;
             if (valid < TileWidth)
@@ -98,6 +117,28 @@ internal unsafe struct PointwiseJob : IParallelJob
         for (int i = 0; i < InC; i++)
             for (int c = 0; c < TileWidth; c += 16) Sse.Prefetch0(next + (long)i * Plane + c);
     }
+
+    private readonly void RunPlaced(float* input, VectorPlacement* placements, int n, int o0)
+    {
+        var sink = new PlacedSink
+        {
+            Output0 = Plane0(n, o0), Output1 = Plane0(n, o0 + 1), Output2 = Plane0(n, o0 + 2), Output3 = Plane0(n, o0 + 3),
+            Bias0 = BiasOf(o0), Bias1 = BiasOf(o0 + 1), Bias2 = BiasOf(o0 + 2), Bias3 = BiasOf(o0 + 3),
+            Placements = placements, Channels = Math.Min(CorrelationTiles.Channels, OutC - o0), Relu = Relu,
+        };
+        int* weights = Taps + 2 * InC;
+        if (!Narrow)
+            CorrelationTiles.Tile512(input, Taps, weights, InC, Row(o0), Row(o0 + 1), Row(o0 + 2), Row(o0 + 3), ref sink);
+        else if (OutC == 1)
+            CorrelationTiles.Single512(input, Taps, weights, InC, Row(o0), ref sink);
+        else
+            CorrelationTiles.Pair512(input, Taps, weights, InC, Row(o0), Row(o0 + 1), ref sink);
+    }
+
+    // Output plane of channel o of sample n; channels past the last one are never stored to.
+    private readonly float* Plane0(int n, int o) => Output + ((long)n * OutC + Math.Min(o, OutC - 1)) * Plane;
+
+    private readonly float BiasOf(int o) => Bias != null && o < OutC ? Bias[o] : 0f;
 
     // Channels past the last one reuse its row; their results are not stored.
     private readonly float* Row(int o) => Weights.Data + (long)Math.Min(o, OutC - 1) * Weights.OutStride;

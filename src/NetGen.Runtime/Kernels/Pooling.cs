@@ -1,5 +1,7 @@
-// MaxPool2d and MaxUnpool2d, forward and backward, one plane per task. The pool's argmax follows the reference exactly
-// (first maximum in row-major window order wins, a NaN first element stays), since MaxUnpool2d depends on those indices.
+// MaxPool2d and MaxUnpool2d, forward and backward, one plane per task. The common 2×2, stride-2 pool has its own vector
+// row loop; scatters over windows that do not overlap write each plane in one dense pass; the gather uses hardware
+// gathers. The pool's argmax follows the reference exactly (first maximum in row-major window order wins, a NaN first
+// element stays), since MaxUnpool2d depends on those indices.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using NetGen.Model;
@@ -33,7 +35,7 @@ public static unsafe class MaxPool2dKernel
         Spans.Require<float>(dx, planes * g.InPlane, nameof(dx));
         fixed (float* pdy = dy, pdx = dx)
         fixed (int* pi = indices)
-            ScatterJob.Run(pdy, pi, pdx, (int)planes, g.OutPlane, g.InPlane, accumulate: true, nameof(indices));
+            ScatterJob.Run(pdy, pi, pdx, (int)planes, g, accumulate: true, nameof(indices));
     }
 }
 
@@ -48,7 +50,7 @@ public static unsafe class MaxUnpool2dKernel
         Spans.Require<float>(y, planes * g.InPlane, nameof(y));
         fixed (float* px = x, py = y)
         fixed (int* pi = indices)
-            ScatterJob.Run(px, pi, py, (int)planes, g.OutPlane, g.InPlane, accumulate: false, nameof(indices));
+            ScatterJob.Run(px, pi, py, (int)planes, g, accumulate: false, nameof(indices));
     }
 
     // dy: [N, C, InH, InW] -> dx: [N, C, OutH, OutW] (overwritten, skipped if empty), a gather at the argmax positions
@@ -62,7 +64,7 @@ public static unsafe class MaxUnpool2dKernel
         fixed (float* pdy = dy, pdx = dx)
         fixed (int* pi = indices)
         {
-            var job = new GatherJob { Source = pdy, Indices = pi, Output = pdx, SourcePlane = g.InPlane, OutputPlane = g.OutPlane };
+            var job = new GatherJob { Path = KernelOptions.Path, Source = pdy, Indices = pi, Output = pdx, SourcePlane = g.InPlane, OutputPlane = g.OutPlane };
             WorkerPool.Run(ref job, (int)planes, KernelOptions.Threads);
             if (job.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", nameof(indices));
         }
@@ -84,9 +86,15 @@ internal unsafe struct MaxPoolJob : IParallelJob
         int* indices = Indices + (long)task * G.OutPlane;
         int lanes = Path switch { VectorPath.Vector512 => 16, VectorPath.Vector256 => 8, _ => 1 };
         bool vector = lanes > 1 && (G.Stride == 1 || (G.Stride == 2 && (lanes == 16 || Avx2.IsSupported)));
+        bool pairs = lanes == 16 && G.Kernel == 2 && G.Stride == 2 && G.OutW >= 16;
         for (int oy = 0; oy < G.OutH; oy++)
         {
             int ox = 0;
+            if (pairs)
+            {
+                Row2x2(x, oy, y, indices);
+                continue;
+            }
             if (vector)
             {
                 // A row's last, partial block overlaps the one before it and rewrites the same values; on planes 22
@@ -110,6 +118,43 @@ internal unsafe struct MaxPoolJob : IParallelJob
                 y[oy * G.OutW + ox] = x[best];
                 indices[oy * G.OutW + ox] = best;
             }
+        }
+    }
+
+    /// <summary>Row oy of a 2×2, stride-2 pool (the common one), 16 outputs at a time: the two input rows' 32 values
+    /// split into even and odd columns make the window's four taps in window order. The loads end at the last window's
+    /// odd column, inside the plane; a partial last block overlaps the one before.</summary>
+    private readonly void Row2x2(float* x, int oy, float* y, int* indices)
+    {
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var lane = evens;
+        var one = Vector512<int>.One;
+        var below = Vector512.Create(G.InW);
+        for (int ox = 0; ox < G.OutW; ox += 16)
+        {
+            int start = Math.Min(ox, G.OutW - 16);
+            int first = 2 * oy * G.InW + 2 * start;
+            float* top = x + first, bottom = top + G.InW;
+            Vector512<float> t0 = Vector512.Load(top), t1 = Vector512.Load(top + 16);
+            Vector512<float> b0 = Vector512.Load(bottom), b1 = Vector512.Load(bottom + 16);
+            Vector512<int> at = lane + Vector512.Create(first);
+            Vector512<float> max = Avx512F.PermuteVar16x32x2(t0, evens, t1);
+            Vector512<int> index = at;
+            Vector512<float> v = Avx512F.PermuteVar16x32x2(t0, odds, t1);
+            Vector512<float> greater = Vector512.GreaterThan(v, max);
+            max = Vector512.ConditionalSelect(greater, v, max);
+            index = Vector512.ConditionalSelect(greater.AsInt32(), at + one, index);
+            v = Avx512F.PermuteVar16x32x2(b0, evens, b1);
+            greater = Vector512.GreaterThan(v, max);
+            max = Vector512.ConditionalSelect(greater, v, max);
+            index = Vector512.ConditionalSelect(greater.AsInt32(), at + below, index);
+            v = Avx512F.PermuteVar16x32x2(b0, odds, b1);
+            greater = Vector512.GreaterThan(v, max);
+            max = Vector512.ConditionalSelect(greater, v, max);
+            index = Vector512.ConditionalSelect(greater.AsInt32(), at + below + one, index);
+            max.Store(y + oy * G.OutW + start);
+            index.Store(indices + oy * G.OutW + start);
         }
     }
 
@@ -194,25 +239,30 @@ internal unsafe struct MaxPoolJob : IParallelJob
     }
 }
 
-/// <summary>Zero-fills each output plane, then writes (or, for a pool's backward, adds) every value at its index, in order.</summary>
+/// <summary>Writes (or, for a pool's backward, adds) every value at its index into a zeroed output plane. Where windows do
+/// not overlap (kernel ≤ stride), each index normally lies in its own stride × stride cell: then every output position is
+/// written once, in one dense pass without a clear, as its cell's value where the cell's index points at it and zero
+/// elsewhere. A plane whose indices do not all hit their cells (counted on the way) is redone the general way.</summary>
 internal unsafe struct ScatterJob : IParallelJob
 {
+    public VectorPath Path;
     public float* Values, Output;
     public int* Indices;
-    public int ValuePlane, OutputPlane;
+    public PoolGeometry G;
     public bool Accumulate;
     public int Bad;
 
     public void Execute(int task, int worker)
     {
-        float* values = Values + (long)task * ValuePlane;
-        int* indices = Indices + (long)task * ValuePlane;
-        float* output = Output + (long)task * OutputPlane;
-        Packing.Clear(output, OutputPlane);
-        for (int o = 0; o < ValuePlane; o++)
+        float* values = Values + (long)task * G.OutPlane;
+        int* indices = Indices + (long)task * G.OutPlane;
+        float* output = Output + (long)task * G.InPlane;
+        if (G.Kernel <= G.Stride && Dense(values, indices, output) == G.OutPlane) return;
+        Packing.Clear(output, G.InPlane);
+        for (int o = 0; o < G.OutPlane; o++)
         {
             int at = indices[o];
-            if ((uint)at >= (uint)OutputPlane)
+            if ((uint)at >= (uint)G.InPlane)
             {
                 Volatile.Write(ref Bad, 1);
                 continue;
@@ -223,10 +273,87 @@ internal unsafe struct ScatterJob : IParallelJob
         }
     }
 
-    /// <summary>One task per plane; throws, naming <paramref name="indicesName"/>, if any index lay outside its output plane.</summary>
-    public static void Run(float* values, int* indices, float* output, int planes, int valuePlane, int outputPlane, bool accumulate, string indicesName)
+    /// <summary>Fills the plane densely; returns how many indices hit their own cell (all of them: the plane is done).</summary>
+    private readonly int Dense(float* values, int* indices, float* output)
     {
-        var job = new ScatterJob { Values = values, Indices = indices, Output = output, ValuePlane = valuePlane, OutputPlane = outputPlane, Accumulate = accumulate };
+        int s = G.Stride, hits = 0;
+        // With kernel < stride the last cell can reach past the plane's edge; its outside part holds no window input.
+        int cellsW = Math.Min(G.OutW * s, G.InW);
+        // Vectors of 2·(lanes / 2) inputs expand lanes / 2 cells of a stride-2 row.
+        int lanes = s != 2 ? 1 : Path switch
+        {
+            VectorPath.Vector512 => 16,
+            VectorPath.Vector256 when Avx2.IsSupported => 8,
+            _ => 1,
+        };
+        for (int iy = 0; iy < G.InH; iy++)
+        {
+            float* row = output + (long)iy * G.InW;
+            int oy = iy / s;
+            if (oy >= G.OutH)
+            {
+                Packing.Clear(row, G.InW);
+                continue;
+            }
+            float* v = values + oy * G.OutW;
+            int* index = indices + oy * G.OutW;
+            int first = iy * G.InW, ix = 0;
+            // Hits are counted in vector lanes (a hit is −1) and summed once per row.
+            if (lanes == 16)
+            {
+                var count = Vector512<int>.Zero;
+                for (; ix + 16 <= cellsW; ix += 16) count += Expand512(v + ix / 2, index + ix / 2, first + ix, row + ix);
+                hits -= Vector512.Sum(count);
+            }
+            else if (lanes == 8)
+            {
+                var count = Vector256<int>.Zero;
+                for (; ix + 8 <= cellsW; ix += 8) count += Expand256(v + ix / 2, index + ix / 2, first + ix, row + ix);
+                hits -= Vector256.Sum(count);
+            }
+            for (; ix < cellsW; ix++)
+            {
+                int o = ix / s;
+                bool hit = index[o] == first + ix;
+                hits += hit ? 1 : 0;
+                row[ix] = hit ? Zeroed(v[o]) : 0f;
+            }
+            for (; ix < G.InW; ix++) row[ix] = 0f;
+        }
+        return hits;
+    }
+
+    // A pool's gradient is a sum from zero, which turns −0 into +0.
+    private readonly float Zeroed(float value) => Accumulate ? value + 0f : value;
+
+    private readonly Vector512<int> Expand512(float* values, int* indices, int first, float* output)
+    {
+        var pairs = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        var v = Avx512F.PermuteVar16x32(Vector256.Load(values).ToVector512Unsafe(), pairs);
+        var index = Avx512F.PermuteVar16x32(Vector256.Load(indices).ToVector512Unsafe(), pairs);
+        var hit = Vector512.Equals(index, Vector512<int>.Indices + Vector512.Create(first));
+        var result = v & hit.AsSingle();
+        if (Accumulate) result += Vector512<float>.Zero;
+        result.Store(output);
+        return hit;
+    }
+
+    private readonly Vector256<int> Expand256(float* values, int* indices, int first, float* output)
+    {
+        var pairs = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+        var v = Avx2.PermuteVar8x32(Vector128.Load(values).ToVector256Unsafe(), pairs);
+        var index = Avx2.PermuteVar8x32(Vector128.Load(indices).ToVector256Unsafe(), pairs);
+        var hit = Vector256.Equals(index, Vector256<int>.Indices + Vector256.Create(first));
+        var result = v & hit.AsSingle();
+        if (Accumulate) result += Vector256<float>.Zero;
+        result.Store(output);
+        return hit;
+    }
+
+    /// <summary>One task per plane; throws, naming <paramref name="indicesName"/>, if any index lay outside its output plane.</summary>
+    public static void Run(float* values, int* indices, float* output, int planes, in PoolGeometry g, bool accumulate, string indicesName)
+    {
+        var job = new ScatterJob { Path = KernelOptions.Path, Values = values, Indices = indices, Output = output, G = g, Accumulate = accumulate };
         WorkerPool.Run(ref job, planes, KernelOptions.Threads);
         if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", indicesName);
     }
@@ -235,6 +362,7 @@ internal unsafe struct ScatterJob : IParallelJob
 /// <summary>output[o] = source[indices[o]] within each plane.</summary>
 internal unsafe struct GatherJob : IParallelJob
 {
+    public VectorPath Path;
     public float* Source, Output;
     public int* Indices;
     public int SourcePlane, OutputPlane;
@@ -245,7 +373,20 @@ internal unsafe struct GatherJob : IParallelJob
         float* source = Source + (long)task * SourcePlane;
         int* indices = Indices + (long)task * OutputPlane;
         float* output = Output + (long)task * OutputPlane;
-        for (int o = 0; o < OutputPlane; o++)
+        int o = 0;
+        // Hardware gathers of 8 (.NET has no 16-wide one), for vectors whose indices all lie inside the plane; the rest
+        // (from any bad index on) go one by one.
+        if (Path != VectorPath.Scalar && Avx2.IsSupported)
+        {
+            var limit = Vector256.Create((uint)SourcePlane);
+            for (; o + 8 <= OutputPlane; o += 8)
+            {
+                var index = Vector256.Load(indices + o);
+                if (!Vector256.LessThanAll(index.AsUInt32(), limit)) break;
+                Avx2.GatherVector256(source, index, 4).Store(output + o);
+            }
+        }
+        for (; o < OutputPlane; o++)
         {
             int at = indices[o];
             if ((uint)at >= (uint)SourcePlane)
