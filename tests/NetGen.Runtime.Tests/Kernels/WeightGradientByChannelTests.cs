@@ -22,6 +22,8 @@ public class WeightGradientByChannelTests
         { 32, 64, 3, 1, 1, 16, 16, 1 },
         // 16 channels on an odd, tall plane: the narrow tile on the padded grid, positions split into segments.
         { 16, 16, 3, 1, 1, 37, 29, 2 },
+        // 16 channels on a plane small enough for tap groups alone (a channel block of A stays in L2).
+        { 16, 16, 3, 1, 1, 20, 21, 2 },
         // Stride 2 on the phase-split grid, two narrow channel blocks, three samples.
         { 8, 32, 3, 2, 1, 17, 23, 3 },
         // A first layer: 7×7 at stride 2, 3 input channels.
@@ -87,8 +89,9 @@ public class WeightGradientByChannelTests
     [InlineData(1)]
     public void Results_do_not_depend_on_the_thread_count_or_the_run(int width)
     {
-        // Tap groups (64 channels on a small plane) and row segments (16 channels on a larger one).
+        // Tap groups (64 channels on a small plane; 16 on a smaller one) and row segments (16 channels on a larger one).
         Repeatable(width, ConvCase.Conv(32, 64, 3, 1, 1, 16, 16), 1);
+        Repeatable(width, ConvCase.Conv(16, 16, 3, 1, 1, 20, 21), 2);
         Repeatable(width, ConvCase.Conv(16, 16, 3, 1, 1, 37, 29), 2);
     }
 
