@@ -22,11 +22,13 @@ public static class LayerFlops
         };
     }
 
-    /// <summary>Backward FLOPs per sample, an estimate: a convolution computes dx and dw, each as much work as its forward;
-    /// a Skip read by a Concat adds that gradient (one per element); other layers about match their forward.</summary>
+    /// <summary>Backward FLOPs per sample, an estimate: a convolution computes dx and dw, each as much work as its forward,
+    /// except one reading the network input, which computes only dw (its dx is the input gradient, skipped unless the
+    /// network's RequiresInputGrad is set; this estimate leaves it out); a Skip read by a Concat adds that gradient (one
+    /// per element); other layers about match their forward.</summary>
     public static long Backward(NetworkInfo network, LayerInfo layer) => layer.Kind switch
     {
-        LayerKind.Conv2d or LayerKind.ConvTranspose2d or LayerKind.Classifier => 2 * Forward(layer),
+        LayerKind.Conv2d or LayerKind.ConvTranspose2d or LayerKind.Classifier => (ReadsNetworkInput(network, layer.Index) ? 1 : 2) * Forward(layer),
         LayerKind.Skip => IsConcatenated(network, layer.Index) ? layer.Output.Size : 0,
         _ => Forward(layer),
     };
@@ -36,6 +38,14 @@ public static class LayerFlops
     {
         int k = layer.Conv?.Kernel ?? throw new ArgumentException($"layer {layer.Name} ({layer.Kind}) has no convolution geometry.", nameof(layer));
         return 2L * layer.Input.C * layer.Output.C * k * k;
+    }
+
+    // Only Skips (which pass their input on) come before it.
+    private static bool ReadsNetworkInput(NetworkInfo network, int layer)
+    {
+        for (int i = 0; i < layer; i++)
+            if (network.Layers[i].Kind != LayerKind.Skip) return false;
+        return true;
     }
 
     private static bool IsConcatenated(NetworkInfo network, int skip)

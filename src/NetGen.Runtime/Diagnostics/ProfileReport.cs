@@ -42,7 +42,7 @@ internal static class ProfileReport
 
         var text = new StringBuilder();
         text.Append(Invariant($"{profile.Network.Name}: mean of {passes} forward and {backwardPasses} backward passes; "))
-            .Append(Invariant($"%peak of {peakGflops:0.#} GFLOP/s; backward FLOPs estimated as dx + dw for convolutions.\n"));
+            .Append(Invariant($"%peak of {peakGflops:0.#} GFLOP/s; backward FLOPs estimated as dx + dw for convolutions (dw only for the one reading the input).\n"));
         foreach (string line in Columns(rows)) text.Append(line).Append('\n');
         return text.ToString();
     }
