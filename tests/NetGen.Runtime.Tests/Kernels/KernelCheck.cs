@@ -3,6 +3,8 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using NetGen.Kernels;
+using NetGen.Model;
+using NetGen.Reference;
 
 namespace NetGen.Runtime.Tests.Kernels;
 
@@ -19,6 +21,54 @@ internal static class KernelCheck
             using var scope = KernelOptions.Override(width, threads);
             check($"path {KernelOptions.Path} (asked {width} bits), {threads} thread(s)");
         }
+    }
+
+    /// <summary>Conv2dKernel's forward (plain and with the ReLU fused) and input gradient against Conv2dRef, on every path
+    /// and thread count; inputs, weights, bias and dy are seeded from seed … seed + 3.</summary>
+    public static void Conv2dMatchesReference(ConvGeometry g, int batch, int seed, double tolerance)
+    {
+        var x = Random(batch * g.InSize, seed);
+        var w = Random(g.WeightSize, seed + 1);
+        var b = Random(g.OutC, seed + 2);
+        var dy = Random(batch * g.OutSize, seed + 3);
+        var y = new float[batch * g.OutSize];
+        Conv2dRef.Forward<float>(x, w, b, y, batch, g);
+        var yRelu = new float[y.Length];
+        ReLURef.Forward<float>(y, yRelu);
+        var dx = new float[batch * g.InSize];
+        Conv2dRef.Backward<float>(x, w, dy, dx, new float[g.WeightSize], new float[g.OutC], batch, g);
+
+        ForEachPath(run =>
+        {
+            var ky = Filled(y.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, ky, batch, g);
+            Close(y, ky, tolerance, $"y, {run}");
+            var kyRelu = Filled(y.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, kyRelu, batch, g, relu: true);
+            Close(yRelu, kyRelu, tolerance, $"relu(y), {run}");
+            var kdx = Filled(dx.Length, float.NaN);
+            Conv2dKernel.Backward(x, w, dy, kdx, [], [], batch, g);
+            Close(dx, kdx, tolerance, $"dx, {run}");
+        });
+    }
+
+    /// <summary>Conv2dKernel's weight gradient alone (added onto a random dw) against Conv2dRef, on every path and thread
+    /// count; inputs, weights, dy and the starting dw are seeded from seed … seed + 3.</summary>
+    public static void Conv2dDwMatchesReference(ConvGeometry g, int batch, int seed, double tolerance)
+    {
+        var x = Random(batch * g.InSize, seed);
+        var w = Random(g.WeightSize, seed + 1);
+        var dy = Random(batch * g.OutSize, seed + 2);
+        var dw0 = Random(g.WeightSize, seed + 3);
+        var dw = (float[])dw0.Clone();
+        Conv2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
+
+        ForEachPath(run =>
+        {
+            var kdw = (float[])dw0.Clone();
+            Conv2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
+            Close(dw, kdw, tolerance, $"dw, {run}");
+        });
     }
 
     /// <summary>The path a forced width really gets on this machine.</summary>

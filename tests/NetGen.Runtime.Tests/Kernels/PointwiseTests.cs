@@ -36,29 +36,7 @@ public class PointwiseTests
     public void Conv2d_matches_reference(int inC, int outC, int inH, int inW, int batch)
     {
         var g = ConvCase.Conv(inC, outC, 1, 1, 0, inH, inW);
-        var x = Random(batch * g.InSize, 51);
-        var w = Random(g.WeightSize, 52);
-        var b = Random(g.OutC, 53);
-        var dy = Random(batch * g.OutSize, 54);
-        var y = new float[batch * g.OutSize];
-        Conv2dRef.Forward<float>(x, w, b, y, batch, g);
-        var yRelu = new float[y.Length];
-        ReLURef.Forward<float>(y, yRelu);
-        var dx = new float[batch * g.InSize];
-        Conv2dRef.Backward<float>(x, w, dy, dx, new float[g.WeightSize], new float[g.OutC], batch, g);
-
-        ForEachPath(run =>
-        {
-            var ky = Filled(y.Length, float.NaN);
-            Conv2dKernel.Forward(x, w, b, ky, batch, g);
-            Close(y, ky, Tolerance, $"y, {run}");
-            var kyRelu = Filled(y.Length, float.NaN);
-            Conv2dKernel.Forward(x, w, b, kyRelu, batch, g, relu: true);
-            Close(yRelu, kyRelu, Tolerance, $"relu(y), {run}");
-            var kdx = Filled(dx.Length, float.NaN);
-            Conv2dKernel.Backward(x, w, dy, kdx, [], [], batch, g);
-            Close(dx, kdx, Tolerance, $"dx, {run}");
-        });
+        Conv2dMatchesReference(g, batch, seed: 51, Tolerance);
     }
 
     [Theory]

@@ -44,19 +44,7 @@ public class WeightGradientByChannelTests
     {
         var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
         Assert.True(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should take the channel-vectorized engine");
-        var x = Random(batch * g.InSize, 31);
-        var w = Random(g.WeightSize, 32);
-        var dy = Random(batch * g.OutSize, 33);
-        var dw0 = Random(g.WeightSize, 34);
-        var dw = (float[])dw0.Clone();
-        Conv2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
-
-        ForEachPath(run =>
-        {
-            var kdw = (float[])dw0.Clone();
-            Conv2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
-            Close(dw, kdw, Tolerance, $"dw, {run}");
-        });
+        Conv2dDwMatchesReference(g, batch, seed: 31, Tolerance);
     }
 
     [Theory]

@@ -27,18 +27,6 @@ public class WeightGradientByPositionTests
     {
         var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
         Assert.False(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should stay on the position engine");
-        var x = Random(batch * g.InSize, 61);
-        var w = Random(g.WeightSize, 62);
-        var dy = Random(batch * g.OutSize, 63);
-        var dw0 = Random(g.WeightSize, 64);
-        var dw = (float[])dw0.Clone();
-        Conv2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
-
-        ForEachPath(run =>
-        {
-            var kdw = (float[])dw0.Clone();
-            Conv2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
-            Close(dw, kdw, Tolerance, $"dw, {run}");
-        });
+        Conv2dDwMatchesReference(g, batch, seed: 61, Tolerance);
     }
 }
