@@ -230,14 +230,17 @@ internal readonly unsafe struct Grid(int batch, int channels, int stride, int ro
     /// c·rowCopies + u, the u-th copy shifted up u rows.</summary>
     public void Pack(float* input, int h, int w, int padTop, int padLeft, float* packed, VectorPath path, int threads, int rowCopies = 1)
     {
-        var job = new PackJob
-        {
-            Path = path, Source = input, Batch = Batch, Channels = Channels / rowCopies, H = h, W = w,
-            Stride = Stride, PadTop = padTop, PadLeft = padLeft, Rows = Rows, Cols = Cols,
-            Destination = packed, ChannelStride = ChannelStride, PhaseStride = PhaseStride, RowCopies = rowCopies,
-        };
+        var job = PackJobFor(input, h, w, padTop, padLeft, packed, path, rowCopies);
         WorkerPool.Run(ref job, Batch * job.Channels, threads);
     }
+
+    /// <summary>Pack's job, for a caller that runs it inside a job of its own (one task per sample and input channel).</summary>
+    public PackJob PackJobFor(float* input, int h, int w, int padTop, int padLeft, float* packed, VectorPath path, int rowCopies = 1) => new()
+    {
+        Path = path, Source = input, Batch = Batch, Channels = Channels / rowCopies, H = h, W = w,
+        Stride = Stride, PadTop = padTop, PadLeft = padLeft, Rows = Rows, Cols = Cols,
+        Destination = packed, ChannelStride = ChannelStride, PhaseStride = PhaseStride, RowCopies = rowCopies,
+    };
 }
 
 /// <summary>Runs the tiles of one task and stores their valid positions, plus the bias (and clamped at zero when a ReLU is

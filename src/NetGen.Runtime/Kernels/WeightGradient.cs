@@ -67,12 +67,7 @@ internal static unsafe class WeightGradient
         if (byChannel)
         {
             // Grid.Pack's job, run by the channel engine together with its transposition of A: one fork/join fewer.
-            var packB = new PackJob
-            {
-                Path = path, Source = b, Batch = batch, Channels = bC, H = bH, W = bW, Stride = grid.Stride, PadTop = p, PadLeft = p,
-                Rows = grid.Rows, Cols = grid.Cols, Destination = packedB, ChannelStride = grid.ChannelStride,
-                PhaseStride = grid.PhaseStride, RowCopies = rowCopies,
-            };
+            var packB = grid.PackJobFor(b, bH, bW, p, p, packedB, path, rowCopies);
             WeightGradientByChannel.Accumulate(path, threads, ws, a, aC, aH, aW, batch, packedB, grid.Plane, grid.Cols, taps, tapCount, dw,
                 packB, batch * bC);
             return;
