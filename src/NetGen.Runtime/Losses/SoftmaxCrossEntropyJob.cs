@@ -131,14 +131,12 @@ internal unsafe interface ILanes<TV> where TV : struct
 {
     static abstract int Count { get; }
     static abstract TV Zero { get; }
-    static abstract TV Create(float value);
     static abstract TV Load(float* source);
     static abstract void Store(TV value, float* destination);
     static abstract TV Max(TV a, TV b);
     static abstract TV Add(TV a, TV b);
     static abstract TV Subtract(TV a, TV b);
     static abstract TV Multiply(TV a, TV b);
-    static abstract TV Divide(TV a, TV b);
     static abstract TV Exp(TV value);
     static abstract TV Log(TV value);
 }
@@ -147,14 +145,12 @@ internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
 {
     public static int Count => Vector512<float>.Count;
     public static Vector512<float> Zero => Vector512<float>.Zero;
-    public static Vector512<float> Create(float value) => Vector512.Create(value);
     public static Vector512<float> Load(float* source) => Vector512.Load(source);
     public static void Store(Vector512<float> value, float* destination) => value.Store(destination);
     public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
-    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
     public static Vector512<float> Exp(Vector512<float> value) => Vector512.Exp(value);
     public static Vector512<float> Log(Vector512<float> value) => Vector512.Log(value);
 }
@@ -163,14 +159,12 @@ internal readonly unsafe struct Lanes256 : ILanes<Vector256<float>>
 {
     public static int Count => Vector256<float>.Count;
     public static Vector256<float> Zero => Vector256<float>.Zero;
-    public static Vector256<float> Create(float value) => Vector256.Create(value);
     public static Vector256<float> Load(float* source) => Vector256.Load(source);
     public static void Store(Vector256<float> value, float* destination) => value.Store(destination);
     public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
-    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
     public static Vector256<float> Exp(Vector256<float> value) => Vector256.Exp(value);
     public static Vector256<float> Log(Vector256<float> value) => Vector256.Log(value);
 }
