@@ -2,7 +2,8 @@
 // layer reads only its dy and writes only its dx, so the chain alternates between two buffers (dy in one, dx in the other)
 // instead of keeping one gradient per activation. A Skip's gradient from its Concat must survive every layer in between,
 // so each concatenated Skip gets a buffer of its own, written by the Concat's backward and added by the Skip's. A ReLU whose
-// backward is folded into its batch norm's (see TrainingFusion) runs no backward: its dy is the batch norm's dy.
+// backward is folded into its batch norm's or applied by the next layer's (see TrainingFusion) runs no backward: its dy is
+// the batch norm's dy, or the next layer writes its dx where the ReLU's would go.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -23,6 +24,7 @@ internal sealed class GradientPlan
         var folded = new HashSet<int>();
         foreach (var fusion in TrainingFusion.For(model))
             if (fusion.FoldsBackward) folded.Add(fusion.ReLU);
+        foreach (int relu in TrainingFusion.GatedByConsumer(model)) folded.Add(relu);
         // Walk Backward's order: the logits gradient starts in chain 0; a layer's dx goes to the other chain than its dy,
         // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded ReLU's.
         int chain = 0;

@@ -45,6 +45,13 @@ internal static class HeaderEmitter
             writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");
             writer.WriteLine($"// {string.Join(", ", names)}.");
         }
+        var gated = new List<string>();
+        foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(relu + 1).Name}");
+        if (gated.Count > 0)
+        {
+            writer.WriteLine("// Backward applies the other ReLUs' backward in the next layer's, which stores its dx only where the ReLU's output is positive:");
+            writer.WriteLine($"// {string.Join(", ", gated)}.");
+        }
     }
 
     // The planned memory per sample, so the cost of a larger MaxBatch, and of training over inference, is visible up front.

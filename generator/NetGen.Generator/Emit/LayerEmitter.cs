@@ -17,6 +17,8 @@ internal static class LayerEmitter
             writer.WriteLine($"// Forward: always fused, {FusedInto(plan, index)}.");
         if (plan.IsFoldedReLU(index))
             writer.WriteLine($"// Backward: applied by {plan.Layer(index - 1).Name}'s backward, which reads its dy where y > 0.");
+        if (plan.IsGatedReLU(index))
+            writer.WriteLine($"// Backward: applied by {plan.Layer(index + 1).Name}'s backward, which stores this layer's dx, zero where y <= 0.");
         switch (layer.Kind)
         {
             case LayerKind.Conv2d:
@@ -85,8 +87,9 @@ internal static class LayerEmitter
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index),
                 $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
-            backward: [X(plan, index), DY(plan, index), DX(plan, index),
-                $"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry});"]);
+            backward: [X(plan, index), DY(plan, index), DX(plan, index, gated: plan.GatesReLUBefore(index)),
+                $"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry}" +
+                (plan.GatesReLUBefore(index) ? ", dxThroughReLU: true);" : ");")]);
     }
 
     /// <summary>The one call a fused run makes in place of its layers' forward methods: see <see cref="InferenceFusion"/>.
@@ -170,14 +173,18 @@ internal static class LayerEmitter
         }
     }
 
+    // After a ReLU the backward applies the ReLU's too: a pooled y > 0 is the ReLU's output at the argmax.
     private static void WriteMaxPool2d(SourceWriter writer, EmitPlan plan, int index)
     {
         string geometry = plan.PoolGeometry(index);
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index), Indices(plan, index),
                 $"{Kernels}.MaxPool2dKernel.Forward(x, y, indices, batch, {geometry});"],
-            backward: [DY(plan, index), Indices(plan, index), DX(plan, index),
-                $"{Kernels}.MaxPool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
+            backward: plan.GatesReLUBefore(index)
+                ? [DY(plan, index), Y(plan, index), Indices(plan, index), DX(plan, index, gated: true),
+                    $"{Kernels}.MaxPool2dKernel.BackwardThroughReLU(dy, y, indices, dx, batch, {geometry});"]
+                : [DY(plan, index), Indices(plan, index), DX(plan, index),
+                    $"{Kernels}.MaxPool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
     }
 
     // The unpool's input has its partner pool's output shape, so the pool's argmax array indexes it directly.
@@ -187,15 +194,18 @@ internal static class LayerEmitter
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Indices(plan, index), Y(plan, index),
                 $"{Kernels}.MaxUnpool2dKernel.Forward(x, indices, y, batch, {geometry});"],
-            backward: [DY(plan, index), Indices(plan, index), DX(plan, index),
-                $"{Kernels}.MaxUnpool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
+            backward: plan.GatesReLUBefore(index)
+                ? [DY(plan, index), X(plan, index), Indices(plan, index), DX(plan, index, gated: true),
+                    $"{Kernels}.MaxUnpool2dKernel.BackwardThroughReLU(dy, x, indices, dx, batch, {geometry});"]
+                : [DY(plan, index), Indices(plan, index), DX(plan, index),
+                    $"{Kernels}.MaxUnpool2dKernel.Backward(dy, indices, dx, batch, {geometry});"]);
     }
 
     // The backward reads the output (y > 0), so the input buffer is free to be anything.
     private static void WriteReLU(SourceWriter writer, EmitPlan plan, int index) =>
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index), $"{Kernels}.ReLUKernel.Forward(x, y);"],
-            backward: plan.IsFoldedReLU(index) ? null : [Y(plan, index), DY(plan, index), DX(plan, index), $"{Kernels}.ReLUKernel.Backward(y, dy, dx);"]);
+            backward: plan.IsFoldedReLU(index) || plan.IsGatedReLU(index) ? null : [Y(plan, index), DY(plan, index), DX(plan, index), $"{Kernels}.ReLUKernel.Backward(y, dy, dx);"]);
 
     // Backward reads x and the saved statistics, never y; after a fused ReLU it reads that ReLU's output as dy's mask.
     private static void WriteBatchNorm2d(SourceWriter writer, EmitPlan plan, int index)
@@ -308,12 +318,15 @@ internal static class LayerEmitter
         return $"var dy = {Slice(t.GradField, t.Shape)};";
     }
 
-    // The first layers' dx is the network input's gradient, which training never reads: an empty dx skips it.
-    private static string DX(EmitPlan plan, int index)
+    // The first layers' dx is the network input's gradient, which training never reads: an empty dx skips it. A gated
+    // dx is the ReLU's before the layer: ∂loss/∂(that ReLU's input), in the buffer the ReLU's own dx would have used.
+    private static string DX(EmitPlan plan, int index, bool gated = false)
     {
         var t = plan.InputOf(index);
-        return t == plan.Input
-            ? $"var dx = RequiresInputGrad ? {Slice(t.GradField, t.Shape)} : Span<float>.Empty; // the network input's gradient"
+        if (t == plan.Input)
+            return $"var dx = RequiresInputGrad ? {Slice(t.GradField, t.Shape)} : Span<float>.Empty; // the network input's gradient";
+        return gated
+            ? $"var dx = {Slice(t.GradField, t.Shape)}; // {plan.Layer(index - 1).Name}'s dx, through its ReLU"
             : $"var dx = {Slice(t.GradField, t.Shape)};";
     }
 

@@ -159,9 +159,10 @@ internal static class PassEmitter
             {
                 var layer = model.Layers[i];
                 if (layer.Kind == LayerKind.Skip && plan.ConcatsReading(i).Count == 0) continue;
-                if (plan.IsFoldedReLU(i))
+                if (plan.IsFoldedReLU(i) || plan.IsGatedReLU(i))
                 {
-                    lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {model.Layers[i - 1].Name}'s backward"));
+                    string owner = model.Layers[plan.IsGatedReLU(i) ? i + 1 : i - 1].Name;
+                    lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {owner}'s backward"));
                     continue;
                 }
                 string shapes = layer.Kind == LayerKind.Skip

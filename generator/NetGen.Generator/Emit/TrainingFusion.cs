@@ -2,6 +2,8 @@
 // ReLU stores max(y, 0) straight into the ReLU's output. Nothing Backward needs is lost: the ReLU's backward masks with its
 // own output (y > 0), and a convolution's or batch norm's backward reads its input (and saved statistics), never its output.
 // After a batch norm the ReLU's backward is folded in too: the batch norm's backward reads dy·(y > 0) on the fly.
+// Any other ReLU followed by a convolution, classifier, pool or unpool has its backward applied by that layer's backward,
+// which stores its dx only where the ReLU's output (its own x, or for a pool its pooled y) is positive.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -27,5 +29,29 @@ internal sealed record TrainingFusion(int Producer, int ReLU, bool FoldsBackward
                 fusions.Add(new TrainingFusion(i - 1, i, FoldsBackward: true));
         }
         return fusions;
+    }
+
+    /// <summary>The ReLUs whose backward the next layer's backward applies as it stores its dx: those not folded into a batch
+    /// norm's, read by a Conv2d, ConvTranspose2d, Classifier, MaxPool2d or MaxUnpool2d. A Skip after the ReLU keeps it apart,
+    /// since the Skip adds its Concat's gradient to the ReLU's dy first.</summary>
+    public static IReadOnlyList<int> GatedByConsumer(NetworkModel model)
+    {
+        var gated = new List<int>();
+        var layers = model.Layers;
+        for (int i = 0; i + 1 < layers.Count; i++)
+        {
+            if (layers[i].Kind != LayerKind.ReLU || i > 0 && layers[i - 1].Kind == LayerKind.BatchNorm2d) continue;
+            switch (layers[i + 1].Kind)
+            {
+                case LayerKind.Conv2d:
+                case LayerKind.ConvTranspose2d:
+                case LayerKind.Classifier:
+                case LayerKind.MaxPool2d:
+                case LayerKind.MaxUnpool2d:
+                    gated.Add(i);
+                    break;
+            }
+        }
+        return gated;
     }
 }

@@ -17,8 +17,11 @@ public static unsafe class Conv2dKernel
                 py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
-    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC]
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC];
+    // dxThroughReLU: x is a ReLU's output and dx that ReLU's input gradient, zero wherever x <= 0 (the ReLU's backward, stored
+    // in the same pass)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,
+        bool dxThroughReLU = false)
     {
         ConvArguments.RequireBackward(x, w, dy, dx, dw, db, batch, g);
         int kk = g.Kernel * g.Kernel;
@@ -31,7 +34,7 @@ public static unsafe class Conv2dKernel
             // dx[ci] gathers dy[co]·w[co, ci] exactly where the forward pass scattered: a transposed convolution.
             if (pdx != null)
                 Correlation.Transposed(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, kk, g.InC * kk), null,
-                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch, gate: dxThroughReLU ? px : null);
         }
     }
 }

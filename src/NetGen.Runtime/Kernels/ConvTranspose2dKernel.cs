@@ -17,8 +17,10 @@ public static unsafe class ConvTranspose2dKernel
                 py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
-    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC]
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];
+    // dxThroughReLU as in Conv2dKernel.Backward
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,
+        bool dxThroughReLU = false)
     {
         ConvArguments.RequireBackward(x, w, dy, dx, dw, db, batch, g);
         int kk = g.Kernel * g.Kernel;
@@ -31,7 +33,7 @@ public static unsafe class ConvTranspose2dKernel
                     g.Kernel, g.Stride, g.Padding, pdw, batch);
             if (pdx != null)
                 Correlation.Direct(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, g.OutC * kk, kk), null,
-                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch, gate: dxThroughReLU ? px : null);
         }
     }
 }

@@ -30,19 +30,21 @@ internal static unsafe class Correlation
     private const long MinTaskWork = 1 << 18;
 
     /// <summary>out[n, o, oy, ox] = bias[o] + Σ_{i, ky, kx} W(o, i, ky, kx)·in[n, i, oy·s − p + ky, ox·s − p + kx] (zero padding).
-    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).</summary>
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0); a
+    /// <paramref name="gate"/> laid out like out zeroes out wherever it is not positive (the backward of the ReLU whose
+    /// output it is, when out is that output's gradient).</summary>
     public static void Direct(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false, float* gate = null)
     {
         if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
         if (k == 1 && s == 1 && p == 0)
         {
-            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu);
+            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu, gate);
             return;
         }
         if (s == 1)
         {
-            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch, relu);
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, p, false, batch, relu, gate);
             return;
         }
         var ws = Workspace.Current;
@@ -63,26 +65,29 @@ internal static unsafe class Correlation
             Taps = taps, WeightIndex = weightIndex, TapCount = tapCount, Rows = outH, Cols = outW, Step = 1,
         };
         Run(ws, input, inH, inW, grid, p, p, &phase, 1, w, bias, output, outC, outH, outW, relu);
+        // The strided engine stores through a tile in memory; the gate is one pass over what it stored.
+        if (gate != null) ReLUGate.Apply(gate, output, (long)batch * outC * outH * outW);
     }
 
     /// <summary>out[n, o, oy, ox] = bias[o] + Σ in[n, i, iy, ix]·W(o, i, ky, kx) over oy = iy·s − p + ky, ox = ix·s − p + kx.
-    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0); a
+    /// <paramref name="gate"/> as in <see cref="Direct"/>.
     /// Output rows with (oy + p) mod s = ρ only see kernel rows ky ≡ ρ (mod s), so each of the s² output phases is a stride-1
     /// correlation of the padded input with a flipped sub-kernel: no multiply-adds are spent on inserted zeros.</summary>
     public static void Transposed(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false, float* gate = null)
     {
         if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
         // A 1×1 kernel at stride 1 without padding is its own transpose.
         if (k == 1 && s == 1 && p == 0)
         {
-            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu);
+            Pointwise.Run(input, inC, w, bias, output, outC, outH * outW, batch, relu, gate);
             return;
         }
         // At stride 1 the transposed convolution is a correlation with the flipped kernel and padding k − 1 − p.
         if (s == 1)
         {
-            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu);
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu, gate);
             return;
         }
         var ws = Workspace.Current;
@@ -120,6 +125,7 @@ internal static unsafe class Correlation
             weightIndex += tapCount;
         }
         Run(ws, input, inH, inW, grid, padTop, padLeft, phases, phaseCount, w, bias, output, outC, outH, outW, relu);
+        if (gate != null) ReLUGate.Apply(gate, output, (long)batch * outC * outH * outW);
     }
 
     /// <summary>Whether the weight gradient should copy each input channel k times, the u-th copy shifted up u rows, so

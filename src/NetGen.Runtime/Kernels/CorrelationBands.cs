@@ -12,9 +12,10 @@ internal static unsafe class CorrelationBands
 
     /// <summary>out[n, o, y, x] = bias[o] + Σ_{i, u, v} W(o, i, ky, kx)·padded[n, i, y + u, x + v], with (ky, kx) = (u, v),
     /// or (k − 1 − u, k − 1 − v) when `flip`; `pad` zeros (a negative pad crops) surround the input.
-    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0).</summary>
+    /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0);
+    /// a <paramref name="gate"/> laid out like out stores 0 wherever it is not positive (a ReLU's backward).</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu)
+        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -51,7 +52,7 @@ internal static unsafe class CorrelationBands
         var job = new CorrelationBandJob
         {
             Path = path, Input = input, InC = inC, InH = inH, InW = inW, Pad = pad, K = k, Cols = cols,
-            Weights = w, Bias = bias, Output = output, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
+            Weights = w, Bias = bias, Output = output, Gate = gate, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels,
@@ -112,7 +113,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int InC, InH, InW, Pad, K, Cols;
     public WeightView Weights;
     public float* Bias;
-    public float* Output;
+    public float* Output, Gate;
     public int OutC, OutH, OutW;
     public bool Relu;
     public int* Taps, LastTaps, WeightIndex, PackedBand;
@@ -165,7 +166,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                     int o = cb * TileChannels + j;
                     float* dst = Output + (((long)n * OutC + o) * OutH + y0) * OutW;
                     CorrelationStore.Rows(tile + j * TileWidth - start, from, to, Cols, OutW,
-                        Bias != null ? Bias[o] : 0f, dst, Path, Relu);
+                        Bias != null ? Bias[o] : 0f, dst, Path, Relu, Gate == null ? null : Gate + (dst - Output));
                 }
             }
         }
@@ -179,6 +180,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             Output0 = Plane(n, y0, o), Output1 = Plane(n, y0, o + 1), Output2 = Plane(n, y0, o + 2), Output3 = Plane(n, y0, o + 3),
             Bias0 = BiasOf(o), Bias1 = BiasOf(o + 1), Bias2 = BiasOf(o + 2), Bias3 = BiasOf(o + 3),
             Placements = placements, Channels = Math.Min(TileChannels, OutC - o), Relu = Relu,
+            Gated = Gate != null, GateShift = Gate - Output,
         };
         if (TileChannels == 1)
             CorrelationTiles.Single512(input, taps, WeightIndex, TapCount, Row(cb, 0), ref sink);

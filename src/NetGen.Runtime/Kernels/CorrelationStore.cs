@@ -69,16 +69,43 @@ internal static unsafe class CorrelationStore
         if (p->AnyNext) Avx512F.MaskStore(dst + p->NextOffset, p->NextMask, v);
     }
 
-    /// <summary>dst[r·outW + c] = src[q] + bias (or max(·, 0)) for every grid position q = r·cols + c in [from, to) with c &lt; outW.
-    /// src is indexed by grid position and readable over [from, to).</summary>
-    public static void Rows(float* src, int from, int to, int cols, int outW, float bias, float* dst, VectorPath path, bool relu)
+    /// <summary>Stores v where p says, zero in the lanes whose gate (dst + gateShift, laid out like dst) is not positive:
+    /// a ReLU's backward applied on the way out, by the kernel that computes the ReLU's dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PutGated(Vector512<float> v, float* dst, long gateShift, VectorPlacement* p)
+    {
+        var zero = Vector512<float>.Zero;
+        float* gate = dst + gateShift;
+        if (p->Full)
+        {
+            (v & Vector512.GreaterThan(Vector512.Load(gate + p->Offset), zero)).Store(dst + p->Offset);
+            return;
+        }
+        // The gate is read under the store's own mask, so no lane outside the plane is touched.
+        if (p->Any)
+            Avx512F.MaskStore(dst + p->Offset, p->Mask, v & Vector512.GreaterThan(Avx512F.MaskLoad(gate + p->Offset, p->Mask, zero), zero));
+        if (p->AnyNext)
+            Avx512F.MaskStore(dst + p->NextOffset, p->NextMask,
+                v & Vector512.GreaterThan(Avx512F.MaskLoad(gate + p->NextOffset, p->NextMask, zero), zero));
+    }
+
+    /// <summary>dst[r·outW + c] = src[q] + bias (or max(·, 0)) for every grid position q = r·cols + c in [from, to) with c &lt; outW,
+    /// then zero wherever gate (laid out like dst, if not null) is not positive. src is indexed by grid position and
+    /// readable over [from, to).</summary>
+    public static void Rows(float* src, int from, int to, int cols, int outW, float bias, float* dst, VectorPath path, bool relu,
+        float* gate = null)
     {
         int r = from / cols, c = from - r * cols;
         for (int q = from; q < to; r++, c = 0)
         {
             int length = Math.Min(cols - c, to - q);
             int valid = Math.Min(length, outW - c);
-            if (valid > 0) Simd.AddTo(src + q, bias, dst + (long)r * outW + c, valid, path, relu);
+            if (valid > 0)
+            {
+                long at = (long)r * outW + c;
+                Simd.AddTo(src + q, bias, dst + at, valid, path, relu);
+                if (gate != null) ReLUJob.Select(gate + at, dst + at, dst + at, valid, path);
+            }
             q += length;
         }
     }

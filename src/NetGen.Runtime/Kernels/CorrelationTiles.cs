@@ -257,6 +257,9 @@ internal unsafe struct PlacedSink : ITileSink
     public VectorPlacement* Placements;
     public int Channels;
     public bool Relu;
+    /// <summary>Where set, the gate tensor lies GateShift floats from the output (same layout): see CorrelationStore.PutGated.</summary>
+    public bool Gated;
+    public long GateShift;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Vector512<float> Initial(int channel) =>
@@ -269,6 +272,7 @@ internal unsafe struct PlacedSink : ITileSink
         float* output = channel == 0 ? Output0 : channel == 1 ? Output1 : channel == 2 ? Output2 : Output3;
         // vmaxps(v, 0) is the scalar ReLU's v > 0 ? v : 0 (NaN gives 0), in one instruction where Vector512.Max takes three.
         if (Relu) value = Avx512F.Max(value, Vector512<float>.Zero);
-        CorrelationStore.Put(value, output, Placements + vector);
+        if (Gated) CorrelationStore.PutGated(value, output, GateShift, Placements + vector);
+        else CorrelationStore.Put(value, output, Placements + vector);
     }
 }

@@ -32,6 +32,17 @@ public static unsafe class ReLUKernel
     }
 }
 
+internal static unsafe class ReLUGate
+{
+    /// <summary>data[i] = gate[i] &gt; 0 ? data[i] : 0 over [0, length): a ReLU's backward run in place by the kernel that
+    /// computed its dy, where that kernel's engine cannot apply the gate as it stores.</summary>
+    public static void Apply(float* gate, float* data, long length)
+    {
+        var job = new ReLUJob { Path = KernelOptions.Path, Gate = gate, Source = data, Output = data, Length = length };
+        WorkerPool.Run(ref job, ReLUJob.Tasks(length), KernelOptions.Threads);
+    }
+}
+
 /// <summary>output = gate &gt; 0 ? source : 0, with the source as its own gate in the forward pass. NaN gates give 0.</summary>
 internal unsafe struct ReLUJob : IParallelJob
 {
@@ -47,13 +58,19 @@ internal unsafe struct ReLUJob : IParallelJob
     {
         long start = (long)task * ChunkLength;
         int count = (int)Math.Min(ChunkLength, Length - start);
-        float* gate = (Gate == null ? Source : Gate) + start, source = Source + start, output = Output + start;
+        Select((Gate == null ? Source : Gate) + start, Source + start, Output + start, count, Path);
+    }
+
+    /// <summary>output[i] = gate[i] &gt; 0 ? source[i] : 0 for i &lt; count; output may alias source. A ReLU's backward where
+    /// gate is its output, and the mask the kernels that run a ReLU's backward with their own apply to what they store.</summary>
+    public static void Select(float* gate, float* source, float* output, int count, VectorPath path)
+    {
         int i = 0;
-        if (Path == VectorPath.Vector512)
+        if (path == VectorPath.Vector512)
             for (; i <= count - 16; i += 16)
                 Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(gate + i), Vector512<float>.Zero),
                     Vector512.Load(source + i), Vector512<float>.Zero).Store(output + i);
-        else if (Path == VectorPath.Vector256)
+        else if (path == VectorPath.Vector256)
             for (; i <= count - 8; i += 8)
                 Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(gate + i), Vector256<float>.Zero),
                     Vector256.Load(source + i), Vector256<float>.Zero).Store(output + i);

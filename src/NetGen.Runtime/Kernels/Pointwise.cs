@@ -13,8 +13,10 @@ internal static unsafe class Pointwise
     private const int TaskPositions = 1536;
 
     /// <summary>out[n, o, q] = bias[o] + Σ_i W(o, i, 0, 0)·in[n, i, q]. in [N, inC, plane] → out [N, outC, plane]; bias may be null;
-    /// <paramref name="relu"/> stores max(out, 0).</summary>
-    public static void Run(float* input, int inC, WeightView w, float* bias, float* output, int outC, int plane, int batch, bool relu = false)
+    /// <paramref name="relu"/> stores max(out, 0); a <paramref name="gate"/> laid out like out stores 0 wherever it is not
+    /// positive (a ReLU's backward).</summary>
+    public static void Run(float* input, int inC, WeightView w, float* bias, float* output, int outC, int plane, int batch, bool relu = false,
+        float* gate = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -39,7 +41,7 @@ internal static unsafe class Pointwise
         long perWorker = (long)(CorrelationTiles.Channels + inC) * tileWidth;
         var job = new PointwiseJob
         {
-            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = plane, Relu = relu,
+            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, Gate = gate, OutC = outC, Plane = plane, Relu = relu,
             Taps = taps, TileWidth = tileWidth, Narrow = narrow, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
         };
@@ -51,7 +53,7 @@ internal static unsafe class Pointwise
 internal unsafe struct PointwiseJob : IParallelJob
 {
     public VectorPath Path;
-    public float* Input, Output, Bias;
+    public float* Input, Output, Bias, Gate;
     public int InC, OutC, Plane;
     public bool Relu;
     public WeightView Weights;
@@ -104,7 +106,9 @@ internal unsafe struct PointwiseJob : IParallelJob
                 for (int j = 0; j < channels; j++)
                 {
                     int o = o0 + j;
-                    Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + ((long)n * OutC + o) * Plane + q0, valid, Path, Relu);
+                    long at = ((long)n * OutC + o) * Plane + q0;
+                    Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + at, valid, Path, Relu);
+                    if (Gate != null) ReLUJob.Select(Gate + at, Output + at, Output + at, valid, Path);
                 }
             }
         }
@@ -125,6 +129,7 @@ internal unsafe struct PointwiseJob : IParallelJob
             Output0 = Plane0(n, o0), Output1 = Plane0(n, o0 + 1), Output2 = Plane0(n, o0 + 2), Output3 = Plane0(n, o0 + 3),
             Bias0 = BiasOf(o0), Bias1 = BiasOf(o0 + 1), Bias2 = BiasOf(o0 + 2), Bias3 = BiasOf(o0 + 3),
             Placements = placements, Channels = Math.Min(CorrelationTiles.Channels, OutC - o0), Relu = Relu,
+            Gated = Gate != null, GateShift = Gate - Output,
         };
         int* weights = Taps + 2 * InC;
         if (!Narrow)

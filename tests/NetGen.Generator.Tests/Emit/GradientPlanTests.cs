@@ -35,12 +35,14 @@ public sealed class GradientPlanTests
         var model = Network(name);
         var plan = GradientPlan.For(model);
         var folded = TrainingFusion.For(model).Where(f => f.FoldsBackward).Select(f => f.ReLU).ToHashSet();
+        folded.UnionWith(TrainingFusion.GatedByConsumer(model));
 
         Assert.Equal(0, plan.ChainOf(model.Layers.Count - 1));
         for (int i = 0; i < model.Layers.Count; i++)
         {
             int dy = plan.ChainOf(i), dx = i == 0 ? plan.ChainOfInput : plan.ChainOf(i - 1);
-            // A ReLU folded into its batch norm's backward runs none: the batch norm reads the ReLU's dy where it lies.
+            // A ReLU folded into its batch norm's backward, or applied by the next layer's, runs none: the batch norm reads the
+            // ReLU's dy where it lies, or the next layer writes the ReLU's dx there.
             if (model.Layers[i].Kind == LayerKind.Skip || folded.Contains(i)) Assert.Equal(dy, dx);
             else Assert.NotEqual(dy, dx);
         }
