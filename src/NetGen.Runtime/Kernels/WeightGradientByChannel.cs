@@ -20,6 +20,9 @@ internal static unsafe class WeightGradientByChannel
     // 16→16 3×3 on 64×64 (256 KB) gained nothing from 12 tap groups over 8 segments (2 threads: 0.118 vs 0.116 ms).
     private const int L2Block = 128 << 10;
 
+    // Transposed A up to this size is made by each thread for itself (see ByChannelJob.Local).
+    private const int LocalBytes = 128 << 10;
+
     /// <summary>dw[a, t] += Σ_{n, r, c} A[n, a, r, c]·B[n·bSample + r·bRowStride + c + taps[t]].
     /// A [N, aC, aH, aW]; taps: [tapCount] padded with zeros to a whole number of the tile's taps; dw [aC, tapCount].
     /// The first packTasks tasks of packB (none if 0), which fills B, run alongside the transposition of A.</summary>
@@ -30,22 +33,28 @@ internal static unsafe class WeightGradientByChannel
         int tileChannels = WeightGradientByChannelTiles.Channels(tile), tileTaps = WeightGradientByChannelTiles.Taps(tile);
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, tileChannels);
         long positions = (long)batch * aH * aW;
-        float* at = ws.Get<float>(ScratchSlot.Grid, positions * aStride);
-        var prepare = new PrepareJob
-        {
-            Pack = packB, PackTasks = packTasks,
-            Transpose = new WeightGradientTransposeJob { Path = path, Source = a, Channels = aC, H = aH, W = aW, Destination = at, Stride = aStride },
-        };
-        WorkerPool.Run(ref prepare, packTasks + batch * aH, threads);
-
         int aBlocks = aStride / tileChannels, tapBlocks = (tapCount + tileTaps - 1) / tileTaps;
         int rows = batch * aH;
         var (tapGroups, groupSize, segments) = Split(aBlocks, tapBlocks, tileTaps, aStride, tileChannels, rows, positions);
-        // The sums land transposed, dwT[segment][tap][a], where a tile's channels are one contiguous vector per tap.
+        // A small A read whole by every task is transposed by each thread for itself, inside the main job: a copy made by
+        // the other thread would cross between the cores, which on this host's slow minutes cost more than making it.
+        bool local = threads > 1 && segments == 1 && positions * aStride * sizeof(float) <= LocalBytes;
+        long atFloats = positions * aStride;
+        float* at = ws.Get<float>(ScratchSlot.Grid, local ? threads * atFloats : atFloats);
+        var transpose = new WeightGradientTransposeJob { Path = path, Source = a, Channels = aC, H = aH, W = aW, Destination = at, Stride = aStride };
+        var prepare = new PrepareJob { Pack = packB, PackTasks = packTasks, Transpose = transpose };
+        int prepareTasks = packTasks + (local ? 0 : rows);
+        if (prepareTasks > 0) WorkerPool.Run(ref prepare, prepareTasks, threads);
+
+        // The sums land transposed, dwT[segment][tap][a], where a tile's channels are one contiguous vector per tap; the
+        // threads' marks for their own copies of A follow.
         long segmentStride = (long)tapBlocks * tileTaps * aStride;
+        float* dwT = ws.Get<float>(ScratchSlot.PerWorker, segments * segmentStride + threads);
+        int* transposed = (int*)(dwT + segments * segmentStride);
+        for (int i = 0; i < threads; i++) transposed[i] = 0;
         var sums = new TransposedSums
         {
-            Path = path, DwT = ws.Get<float>(ScratchSlot.PerWorker, segments * segmentStride), Segments = segments,
+            Path = path, DwT = dwT, Segments = segments,
             SegmentStride = segmentStride, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
         };
         var job = new ByChannelJob
@@ -54,6 +63,7 @@ internal static unsafe class WeightGradientByChannel
             Taps = taps, TileChannels = tileChannels, TileTaps = tileTaps, ABlocks = aBlocks, TapBlocks = tapBlocks,
             TapGroups = tapGroups, GroupSize = groupSize, Rows = rows, Segments = segments,
             ChunkRows = Math.Max(1, ChunkBytes / (aW * tileChannels * sizeof(float))), Sums = sums,
+            Local = local, Transpose = transpose, AtFloats = atFloats, Transposed = transposed,
         };
         WorkerPool.Run(ref job, segments * aBlocks * tapGroups, threads);
         // With one segment each task has added its own sums into dw; several are added up once all are done.
@@ -108,10 +118,17 @@ internal static unsafe class WeightGradientByChannel
         }
     }
 
-    /// <summary>One (segment of rows, channel block, group of tap blocks): runs the group's tiles over the segment's rows,
-    /// a chunk of rows at a time, so the chunk's channels of A stay in L1 while the group's taps pass over them.</summary>
+    /// <summary>One (segment of rows, group of tap blocks, channel block): runs the group's tiles over the segment's rows,
+    /// a chunk of rows at a time, so the chunk's channels of A stay in L1 while the group's taps pass over them. Tap groups
+    /// go before channel blocks: with the pool's contiguous shares a thread then reads the channels of B it packed itself.</summary>
     private struct ByChannelJob : IParallelJob
     {
+        /// <summary>Each thread transposes A into its own copy (AtFloats apart) before its first task.</summary>
+        public bool Local;
+        public WeightGradientTransposeJob Transpose;
+        public long AtFloats;
+        public int* Transposed;
+
         public ByChannelTile Tile;
         public float* At, B;
         public int AStride, H, W, BRowStride, TileChannels, TileTaps;
@@ -123,7 +140,19 @@ internal static unsafe class WeightGradientByChannel
         public void Execute(int task, int worker)
         {
             int segment = task / (ABlocks * TapGroups), local = task % (ABlocks * TapGroups);
-            int aBlock = local / TapGroups, tb0 = local % TapGroups * GroupSize, tbEnd = Math.Min(TapBlocks, tb0 + GroupSize);
+            int aBlock = local % ABlocks, tb0 = local / ABlocks * GroupSize, tbEnd = Math.Min(TapBlocks, tb0 + GroupSize);
+            float* At = this.At;
+            if (Local)
+            {
+                At += worker * AtFloats;
+                if (Transposed[worker] == 0)
+                {
+                    var transpose = Transpose;
+                    transpose.Destination = At;
+                    for (int r = 0; r < Rows; r++) transpose.Execute(r, worker);
+                    Transposed[worker] = 1;
+                }
+            }
             float* acc = Sums.DwT + segment * Sums.SegmentStride + (long)tb0 * TileTaps * AStride + aBlock * TileChannels;
             // Zeroed in place: a call to clear 16 floats per tap took 7% of 16→32 3×3 on 32×32.
             for (int t = 0; t < (tbEnd - tb0) * TileTaps; t++)

@@ -77,7 +77,8 @@ public class WeightGradientByChannelTests
     [InlineData(1)]
     public void Results_do_not_depend_on_the_thread_count_or_the_run(int width)
     {
-        // Tap groups (64 channels on a small plane; 16 on a smaller one) and row segments (16 channels on a larger one).
+        // Tap groups (64 channels on a small plane; 16 on a smaller one), where on 2 threads each thread transposes its own
+        // copy of dy, and row segments (16 channels on a larger one).
         Repeatable(width, ConvCase.Conv(32, 64, 3, 1, 1, 16, 16), 1);
         Repeatable(width, ConvCase.Conv(16, 16, 3, 1, 1, 20, 21), 2);
         Repeatable(width, ConvCase.Conv(16, 16, 3, 1, 1, 37, 29), 2);
