@@ -112,7 +112,7 @@ internal static class LayerEmitter
         writer.WriteLine($"// reads its input, never its output, which is left unwritten.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
-        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int batch)",
+        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int start, int batch)",
             X(plan, conv),
             $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
             $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {plan.ConvGeometry(conv)}, relu: true);");
@@ -128,7 +128,7 @@ internal static class LayerEmitter
         writer.WriteLine($"// {name} + {reluName}, training only: {name} stores max(y, 0) straight into {output.Contents}, and {name}'s backward");
         writer.WriteLine($"// applies {reluName}'s (dy where y > 0, read on the fly), so {reluName} makes no pass of its own. Nothing is lost:");
         writer.WriteLine($"// {name}'s backward reads its input and the saved statistics, never its output, which is left unwritten.");
-        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int batch)",
+        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int start, int batch)",
             [X(plan, batchNorm), $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}", .. BatchNorm2dTraining(plan, batchNorm, relu: true)]);
     }
 
@@ -151,7 +151,7 @@ internal static class LayerEmitter
         string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
                             $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
         string epsilon = $"epsilon: {Literals.Double(batchNorm.Epsilon)}";
-        using (writer.WriteBlock($"private void {plan.FusedMethod(fusion)}(int batch)"))
+        using (writer.WriteBlock($"private void {plan.FusedMethod(fusion)}(int start, int batch)"))
         {
             writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
             writer.WriteLine("// running statistics changed since the last call are always honoured.");
@@ -235,7 +235,7 @@ internal static class LayerEmitter
                 : [X(plan, index), DY(plan, index), DX(plan, index),
                     $"{Kernels}.BatchNorm2dKernel.Backward(x, {gamma.Field}, {saved}, dy, dx, {gradients}",
                     $"    batch, {sizes});"],
-            forwardParameters: "int batch, bool training");
+            forwardParameters: "int start, int batch, bool training");
     }
 
     /// <summary>The two lines of a batch norm's training-mode call from x to y, with <paramref name="relu"/> clamping y.</summary>
@@ -262,7 +262,7 @@ internal static class LayerEmitter
         if (plan.ConcatsReading(index).Count == 0) return;
         var output = plan.OutputOf(index);
         string[] guard = output == plan.Input ? ["if (!RequiresInputGrad) return; // this layer's dx is the network input's gradient"] : [];
-        WriteMethod(writer, $"{plan.Id(index)}Backward(int batch)", [.. guard,
+        WriteMethod(writer, $"{plan.Id(index)}Backward(int start, int batch)", [.. guard,
             $"var dSkip = {Slice(plan.SkipGrad(index), output.Shape)};",
             $"var dx = {Slice(output.GradField, output.Shape)}; // also this layer's dy",
             $"{Kernels}.AddKernel.Accumulate(dSkip, dx);"]);
@@ -283,13 +283,13 @@ internal static class LayerEmitter
     // Every layer with a forward writes it and its backward one blank line apart, so each op reads as a pair; a pass that
     // always runs fused (backward null, or the forward per plan.RunsOwnForward) is left out.
     private static void WritePasses(SourceWriter writer, EmitPlan plan, int index, string[] forward, string[]? backward,
-        string forwardParameters = "int batch")
+        string forwardParameters = "int start, int batch")
     {
         string id = plan.Id(index);
         bool hasForward = plan.RunsOwnForward(index);
         if (hasForward) WriteMethod(writer, $"{id}Forward({forwardParameters})", forward);
         if (hasForward && backward is not null) writer.WriteLine();
-        if (backward is not null) WriteMethod(writer, $"{id}Backward(int batch)", backward);
+        if (backward is not null) WriteMethod(writer, $"{id}Backward(int start, int batch)", backward);
     }
 
     private static void WriteMethod(SourceWriter writer, string signature, params string[] lines)
@@ -336,5 +336,7 @@ internal static class LayerEmitter
         return $"var indices = {Slice(plan.PoolIndices(index), plan.Layer(pool).Output)};";
     }
 
-    private static string Slice(string field, Shape shape) => $"{field}.AsSpan(0, batch * {Literals.Int(shape.Size)})";
+    // The samples [start, start + batch) of a buffer: a pass runs its batch a few samples at a time (EmitPlan.SamplesPerRun).
+    private static string Slice(string field, Shape shape) =>
+        $"{field}.AsSpan(start * {Literals.Int(shape.Size)}, batch * {Literals.Int(shape.Size)})";
 }

@@ -40,6 +40,11 @@ internal static class PassEmitter
     private static void WriteForward(SourceWriter writer, EmitPlan plan)
     {
         var model = plan.Model;
+        string perSample = (plan.BytesPerSample / 1e6).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        writer.WriteLine("// Samples Forward runs through every layer before it starts on the next ones: as many as keep their activations and");
+        writer.WriteLine($"// gradients ({perSample} MB a sample) within half of a 32 MB last-level cache, at least 1. Backward runs the whole batch.");
+        writer.WriteLine($"private const int SamplesPerRun = {Literals.Int(plan.SamplesPerRun)};");
+        writer.WriteLine();
         writer.WriteLines("""
             /// <summary>Runs the network on <paramref name="batch"/> samples of input [N, InputChannels, Height, Width] and returns
             /// the logits [N, Classes, Height, Width] (this network's buffer, valid until the next call). Training mode uses batch
@@ -66,16 +71,23 @@ internal static class PassEmitter
 
                 """);
             WriteClockStart(writer);
-            if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0)
-                WriteAligned(writer, ForwardLines(plan, Mode.Either));
-            else
+            writer.WriteLine(plan.TrainsWholeBatch
+                ? "int step = training ? batch : SamplesPerRun; // batch norm's training statistics span the whole batch"
+                : "int step = SamplesPerRun;");
+            using (writer.WriteBlock("for (int start = 0; start < batch; start += step)"))
             {
-                writer.WriteLine("// Each mode runs its fused layers as one call (the *FusedForward, *TrainingForward and *InferenceForward methods),");
-                writer.WriteLine("// writing the last fused layer's output; the call's profile lap is charged to the first layer, the others' are ~0.");
-                using (writer.WriteBlock("if (training)"))
-                    WriteAligned(writer, ForwardLines(plan, Mode.Training));
-                using (writer.WriteBlock("else"))
-                    WriteAligned(writer, ForwardLines(plan, Mode.Inference));
+                writer.WriteLine("int n = Math.Min(step, batch - start);");
+                if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0)
+                    WriteAligned(writer, ForwardLines(plan, Mode.Either));
+                else
+                {
+                    writer.WriteLine("// Each mode runs its fused layers as one call (the *FusedForward, *TrainingForward and *InferenceForward methods),");
+                    writer.WriteLine("// writing the last fused layer's output; the call's profile lap is charged to the first layer, the others' are ~0.");
+                    using (writer.WriteBlock("if (training)"))
+                        WriteAligned(writer, ForwardLines(plan, Mode.Training));
+                    using (writer.WriteBlock("else"))
+                        WriteAligned(writer, ForwardLines(plan, Mode.Inference));
+                }
             }
             writer.WriteLine();
 
@@ -105,7 +117,7 @@ internal static class PassEmitter
             if (mode == Mode.Inference && plan.FusionStartingAt(i) is { } fusion)
             {
                 var last = model.Layers[fusion.Last];
-                lines.Add(new Line($"{plan.FusedMethod(fusion)}(batch);", Lap("Forward", i),
+                lines.Add(new Line($"{plan.FusedMethod(fusion)}(start, n);", Lap("Forward", i),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(last.Output)}, {plan.FusedNames(fusion)}"));
                 i = fusion.Last;
                 continue;
@@ -113,7 +125,7 @@ internal static class PassEmitter
             if (mode == Mode.Training && plan.TrainingFusionContaining(i) is { } pair && pair.Producer == i)
             {
                 var relu = model.Layers[pair.ReLU];
-                lines.Add(new Line($"{plan.FusedMethod(pair)}(batch);", Lap("Forward", i),
+                lines.Add(new Line($"{plan.FusedMethod(pair)}(start, n);", Lap("Forward", i),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(relu.Output)}, {layer.Name} + {relu.Name}"));
                 lines.Add(new Line("", Lap("FusedForward", pair.ReLU), $"{relu.Name}: in {layer.Name}'s output store"));
                 i = pair.ReLU;
@@ -123,14 +135,14 @@ internal static class PassEmitter
             if (layer.Kind == LayerKind.Skip)
                 lines.Add(new Line($"// {layer.Name}: {plan.ConcatNamesReading(i)} will read {plan.OutputOf(i).Contents} (no copy)", "", ""));
             else if (layer.Kind == LayerKind.BatchNorm2d)
-                lines.Add(new Line($"{plan.Id(i)}Forward(batch, {training});", Lap("Forward", i), shapes));
+                lines.Add(new Line($"{plan.Id(i)}Forward(start, n, {training});", Lap("Forward", i), shapes));
             else
-                lines.Add(new Line($"{plan.Id(i)}Forward(batch);", Lap("Forward", i), shapes));
+                lines.Add(new Line($"{plan.Id(i)}Forward(start, n);", Lap("Forward", i), shapes));
         }
         return lines;
     }
 
-    private static string Lap(string pass, int layer) => $"profile?.Lap{pass}({Literals.Int(layer)}, batch, ref clock);";
+    private static string Lap(string pass, int layer) => $"profile?.Lap{pass}({Literals.Int(layer)}, n, ref clock);";
 
     private static void WriteBackward(SourceWriter writer, EmitPlan plan)
     {
@@ -155,6 +167,7 @@ internal static class PassEmitter
                 """);
             WriteClockStart(writer);
             var lines = new List<Line>();
+
             for (int i = model.Layers.Count - 1; i >= 0; i--)
             {
                 var layer = model.Layers[i];
@@ -168,8 +181,12 @@ internal static class PassEmitter
                 string shapes = layer.Kind == LayerKind.Skip
                     ? $"adds the gradient from {plan.ConcatNamesReading(i)}"
                     : $"{Literals.BatchShape(layer.Output)} -> {Literals.BatchShape(layer.Input)}";
-                lines.Add(new Line($"{plan.Id(i)}Backward(batch);", Lap("Backward", i), shapes));
+                lines.Add(new Line($"{plan.Id(i)}Backward(start, n);", Lap("Backward", i), shapes));
             }
+            // The whole batch at once: its samples' gradients share the two chain buffers, laid out by the size of each
+            // gradient in turn, so a run of a few samples would overwrite the others' upstream gradients.
+            writer.WriteLine("const int start = 0;");
+            writer.WriteLine("int n = batch;");
             WriteAligned(writer, lines);
             writer.WriteLine();
             writer.WriteLine("_inputGradBatch = RequiresInputGrad ? batch : 0;");
