@@ -1,6 +1,10 @@
 // Stride-1 correlations (every stride-1 convolution's forward pass and input gradient) in bands of output rows: each task
 // packs the padded input rows its band reads into its own thread's buffer and runs the tiles over them, so there is one
 // dispatch, each thread reads only what it packed (no lines pulled from the other core), and no padding rows are computed.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace NetGen.Kernels;
 
 internal static unsafe class CorrelationBands
@@ -24,10 +28,14 @@ internal static unsafe class CorrelationBands
         int tileWidth = outC == 1 ? CorrelationTiles.SingleWidth(path) : CorrelationTiles.Width(path);
         int coBlocks = (outC + tileChannels - 1) / tileChannels;
         int cols = outW + k - 1;
-        var key = new PlanKey(inC, outH, outW, k, coBlocks, tileChannels, tileWidth, batch, threads);
+        // A one-channel 3×3 layer (a grayscale network's first) runs its nine taps for every output channel at once, a band
+        // per task: see CorrelationBandJob.RunNineTaps.
+        bool nineTaps = path == VectorPath.Vector512 && inC * k * k == 9 && outW >= 16;
+        int planBlocks = nineTaps ? 1 : coBlocks;
+        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
-            plans[key] = plan = Plan(inC, outH, outW, k, coBlocks, tileChannels, tileWidth, batch, threads);
+            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
@@ -51,7 +59,7 @@ internal static unsafe class CorrelationBands
         long bandFloats = inC * fullStride + tileWidth;
         var job = new CorrelationBandJob
         {
-            Path = path, Input = input, InC = inC, InH = inH, InW = inW, Pad = pad, K = k, Cols = cols,
+            Path = path, Input = input, InC = inC, InH = inH, InW = inW, Pad = pad, K = k, Cols = cols, NineTaps = nineTaps,
             Weights = w, Bias = bias, Output = output, Gate = gate, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
@@ -111,6 +119,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public VectorPath Path;
     public float* Input;
     public int InC, InH, InW, Pad, K, Cols;
+    public bool NineTaps;
     public WeightView Weights;
     public float* Bias;
     public float* Output, Gate;
@@ -135,6 +144,11 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         }
 
         int* taps = rows == Rows ? Taps : LastTaps;
+        if (NineTaps)
+        {
+            RunNineTaps(packed, taps, n, y0, rows);
+            return;
+        }
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
         float* tile = Scratch + (long)worker * TileChannels * TileWidth;
         // Storing from registers needs a vector to touch at most two output rows.
@@ -170,6 +184,84 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                 }
             }
         }
+    }
+
+    /// <summary>Vector512, nine taps, rows at least a vector wide: each 16 columns of an output row load their nine shifted
+    /// inputs once and every output channel reuses them. The tiles would reload them per block of 4 channels and spend more
+    /// on set-up and stores than on the 9 multiply-adds of an output; here a vector of outputs is 9 multiply-adds with
+    /// broadcast weights and one whole store. Same sums in the same order as the tiles (bias first, taps in order).</summary>
+    private readonly void RunNineTaps(float* packed, int* taps, int n, int y0, int rows)
+    {
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        // Every value the channel loop reads is a local: through pointers it would be reloaded after each store.
+        int w0 = WeightIndex[0], w1 = WeightIndex[1], w2 = WeightIndex[2], w3 = WeightIndex[3], w4 = WeightIndex[4];
+        int w5 = WeightIndex[5], w6 = WeightIndex[6], w7 = WeightIndex[7], w8 = WeightIndex[8];
+        float* weights = Weights.Data, bias = Bias, gate = Gate, output = Output;
+        long outStride = Weights.OutStride, plane = (long)OutH * OutW;
+        int outC = OutC, outW = OutW, cols = Cols;
+        bool relu = Relu;
+        var zero = Vector512<float>.Zero;
+        // Two blocks of 16 columns at a time where the row has them: two independent chains of 9 multiply-adds per channel,
+        // each broadcast weight used twice. The last block (or pair) of a row overlaps the one before and stores the same
+        // values again.
+        int width = outW >= 32 ? 32 : 16;
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < outW; c += width)
+        {
+            int c0 = Math.Min(c, outW - width);
+            float* x = packed + r * cols + c0;
+            float* dst = output + ((long)n * outC * OutH + y0 + r) * outW + c0;
+            float* w = weights;
+            Vector512<float> x0 = Vector512.Load(x + t0), x1 = Vector512.Load(x + t1), x2 = Vector512.Load(x + t2);
+            Vector512<float> x3 = Vector512.Load(x + t3), x4 = Vector512.Load(x + t4), x5 = Vector512.Load(x + t5);
+            Vector512<float> x6 = Vector512.Load(x + t6), x7 = Vector512.Load(x + t7), x8 = Vector512.Load(x + t8);
+            if (width == 16)
+            {
+                for (int o = 0; o < outC; o++, dst += plane, w += outStride)
+                {
+                    var acc = Vector512.Create(bias != null ? bias[o] : 0f);
+                    acc = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[w0]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x1, Vector512.Create(w[w1]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x2, Vector512.Create(w[w2]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x3, Vector512.Create(w[w3]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x4, Vector512.Create(w[w4]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x5, Vector512.Create(w[w5]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x6, Vector512.Create(w[w6]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x7, Vector512.Create(w[w7]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x8, Vector512.Create(w[w8]), acc);
+                    Store(acc, dst, relu, gate, output);
+                }
+                continue;
+            }
+            x += 16;
+            Vector512<float> y0v = Vector512.Load(x + t0), y1 = Vector512.Load(x + t1), y2 = Vector512.Load(x + t2);
+            Vector512<float> y3 = Vector512.Load(x + t3), y4 = Vector512.Load(x + t4), y5 = Vector512.Load(x + t5);
+            Vector512<float> y6 = Vector512.Load(x + t6), y7 = Vector512.Load(x + t7), y8 = Vector512.Load(x + t8);
+            for (int o = 0; o < outC; o++, dst += plane, w += outStride)
+            {
+                var a = Vector512.Create(bias != null ? bias[o] : 0f);
+                var b = a;
+                var k = Vector512.Create(w[w0]); a = Vector512.FusedMultiplyAdd(x0, k, a); b = Vector512.FusedMultiplyAdd(y0v, k, b);
+                k = Vector512.Create(w[w1]); a = Vector512.FusedMultiplyAdd(x1, k, a); b = Vector512.FusedMultiplyAdd(y1, k, b);
+                k = Vector512.Create(w[w2]); a = Vector512.FusedMultiplyAdd(x2, k, a); b = Vector512.FusedMultiplyAdd(y2, k, b);
+                k = Vector512.Create(w[w3]); a = Vector512.FusedMultiplyAdd(x3, k, a); b = Vector512.FusedMultiplyAdd(y3, k, b);
+                k = Vector512.Create(w[w4]); a = Vector512.FusedMultiplyAdd(x4, k, a); b = Vector512.FusedMultiplyAdd(y4, k, b);
+                k = Vector512.Create(w[w5]); a = Vector512.FusedMultiplyAdd(x5, k, a); b = Vector512.FusedMultiplyAdd(y5, k, b);
+                k = Vector512.Create(w[w6]); a = Vector512.FusedMultiplyAdd(x6, k, a); b = Vector512.FusedMultiplyAdd(y6, k, b);
+                k = Vector512.Create(w[w7]); a = Vector512.FusedMultiplyAdd(x7, k, a); b = Vector512.FusedMultiplyAdd(y7, k, b);
+                k = Vector512.Create(w[w8]); a = Vector512.FusedMultiplyAdd(x8, k, a); b = Vector512.FusedMultiplyAdd(y8, k, b);
+                Store(a, dst, relu, gate, output);
+                Store(b, dst + 16, relu, gate, output);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> value, float* dst, bool relu, float* gate, float* output)
+    {
+        if (relu) value = Avx512F.Max(value, Vector512<float>.Zero);
+        if (gate != null) value &= Vector512.GreaterThan(Vector512.Load(gate + (dst - output)), Vector512<float>.Zero);
+        value.Store(dst);
     }
 
     private readonly void RunPlaced(float* input, int* taps, VectorPlacement* placements, int n, int y0, int cb)

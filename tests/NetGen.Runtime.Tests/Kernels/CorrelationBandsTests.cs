@@ -31,6 +31,11 @@ public class CorrelationBandsTests
         { 8, 64, 7, 3, 9, 12, 1 },
         // A 1×1 kernel with padding (not the pointwise path), whose input gradient crops.
         { 6, 5, 1, 2, 11, 19, 2 },
+        // One input channel, 3×3: the nine-tap rows, two 16-column blocks at a time with an overlapping last pair (37
+        // wide), one block (16 wide, 5 channels), no padding (38 wide, its input gradient pads by 2).
+        { 1, 16, 3, 1, 20, 37, 2 },
+        { 1, 5, 3, 1, 9, 16, 1 },
+        { 1, 7, 3, 0, 12, 40, 1 },
     };
 
     [Theory]
