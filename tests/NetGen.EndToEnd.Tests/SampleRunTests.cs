@@ -2,6 +2,8 @@
 // cache. On a network whose samples are too large for more than one per run, a batch must give exactly the logits its
 // samples give one call at a time, bit for bit, in both modes; the backward that follows (the whole batch at once) must
 // give the same gradients up to the order of the sums.
+using NetGen.Diagnostics;
+
 namespace NetGen.EndToEnd.Tests;
 
 /// <summary>1×512×512 in, 4 channels: about 26 MB of activations and gradients a sample, so each run takes one sample.</summary>
@@ -63,5 +65,20 @@ public class SampleRunTests
         foreach (float e in expected) scale = Math.Max(scale, Math.Abs(e));
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale, $"{what}: element {i} is {actual[i]}, expected {expected[i]}");
+    }
+
+    [Fact]
+    public void A_profile_counts_one_call_per_pass_however_many_runs_it_takes()
+    {
+        const int batch = 2;
+        var network = new LargePlaneNet(batch, seed: 5);
+        var profile = new LayerProfile(network.Info);
+        network.Profile = profile;
+        network.Forward(NetworkCases.Gaussian(batch * network.Info.Input.Size, seed: 9), batch, training: true);
+
+        foreach (var timing in profile.Layers)
+            Assert.Equal((1L, (long)batch), (timing.ForwardCalls, timing.ForwardSamples));
+        // Every ReLU runs inside the convolution before it; training's laps count it fused, once.
+        Assert.All(profile.Layers.Where(t => t.Kind == Model.LayerKind.ReLU), t => Assert.True(t.ForwardFused, t.Name));
     }
 }

@@ -142,7 +142,11 @@ internal static class PassEmitter
         return lines;
     }
 
-    private static string Lap(string pass, int layer) => $"profile?.Lap{pass}({Literals.Int(layer)}, n, ref clock);";
+    // Forward's laps say whether they continue the pass's call for an earlier run of samples (start > 0).
+    private static string Lap(string pass, int layer) =>
+        pass.Contains("Forward")
+            ? $"profile?.Lap{pass}({Literals.Int(layer)}, n, ref clock, start > 0);"
+            : $"profile?.Lap{pass}({Literals.Int(layer)}, n, ref clock);";
 
     private static void WriteBackward(SourceWriter writer, EmitPlan plan)
     {

@@ -39,13 +39,14 @@ public sealed class LayerProfile
     public long Start() => Stopwatch.GetTimestamp();
 
     /// <summary>Charges the time since <paramref name="clock"/> to <paramref name="layer"/>'s forward on
-    /// <paramref name="batch"/> samples and moves <paramref name="clock"/> to now.</summary>
-    public void LapForward(int layer, int batch, ref long clock)
+    /// <paramref name="batch"/> samples and moves <paramref name="clock"/> to now. <paramref name="sameCall"/>: a later run of
+    /// samples within the same pass (a network's SamplesPerRun), whose time and samples add to that pass's call.</summary>
+    public void LapForward(int layer, int batch, ref long clock, bool sameCall = false)
     {
         long now = Stopwatch.GetTimestamp();
         var timing = _layers[layer];
         timing.ForwardTicks += now - clock;
-        timing.ForwardCalls++;
+        if (!sameCall) timing.ForwardCalls++;
         timing.ForwardSamples += batch;
         clock = now;
     }
@@ -63,10 +64,10 @@ public sealed class LayerProfile
 
     /// <summary>As <see cref="LapForward"/>, for a layer that ran inside the previous layer's call (a fused ReLU): its
     /// time is ~0 and the report says "fused" instead of a rate.</summary>
-    public void LapFusedForward(int layer, int batch, ref long clock)
+    public void LapFusedForward(int layer, int batch, ref long clock, bool sameCall = false)
     {
-        LapForward(layer, batch, ref clock);
-        _layers[layer].FusedForwardCalls++;
+        LapForward(layer, batch, ref clock, sameCall);
+        if (!sameCall) _layers[layer].FusedForwardCalls++;
     }
 
     /// <summary>As <see cref="LapFusedForward"/>, for the layer's backward.</summary>
