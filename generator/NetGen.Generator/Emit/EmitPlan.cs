@@ -85,8 +85,9 @@ internal sealed class EmitPlan
     private const long RunBudgetBytes = 16 << 20;
 
     /// <summary>How many samples Forward runs through all its layers before starting on the next ones: as many as fit the
-    /// cache budget, at least 1 (Backward runs the whole batch: its samples share the gradient chain buffers). Where a sample's tensors outgrow the cache, running the whole batch layer by layer would
-    /// stream every tensor from memory (the tiny hourglass at 256×256: pools 23× slower at batch 8 than at batch 1).</summary>
+    /// cache budget, at least 1. Where a sample's tensors outgrow the cache, running the whole batch layer by layer would
+    /// stream every tensor from memory (the tiny hourglass at 256×256: pools 23× slower at batch 8 than at batch 1).
+    /// Backward runs the whole batch: its samples share the gradient chain buffers.</summary>
     public int SamplesPerRun => (int)System.Math.Max(1, System.Math.Min(int.MaxValue, RunBudgetBytes / BytesPerSample));
 
     /// <summary>Bytes of one sample's input, activations and gradients.</summary>
