@@ -16,6 +16,11 @@ internal static unsafe class WeightGradient
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
         var ws = Workspace.Current;
+        if (WeightGradientNineTaps.Applies(path, bC, k, s, aW) && aH + 2 - 2 * p == bH && aW + 2 - 2 * p == bW)
+        {
+            WeightGradientNineTaps.Accumulate(a, aC, aH, aW, b, bH, bW, p, dw, batch, threads, ws);
+            return;
+        }
         int tapCount = bC * k * k, tileTaps = WeightGradientTiles.Taps(path);
         int tapBlocks = (tapCount + tileTaps - 1) / tileTaps;
         bool byChannel = ByChannelPays(aC, tapCount, (long)batch * aH * aW);

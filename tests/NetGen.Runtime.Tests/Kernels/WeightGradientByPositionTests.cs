@@ -1,6 +1,7 @@
 // The position-vectorized weight gradient (WeightGradient's lane tiles, A read in place row by row) against the float
 // reference on every forced path and thread count, on shapes that stay on it: rows ending in a partial vector, rows split
-// into several passes, samples after samples, 1×1 kernels read in place, and a first layer with one input channel.
+// into several passes, samples after samples, 1×1 kernels read in place; and a first layer with one input channel, 3×3,
+// which the Vector512 path gives to the nine-tap engine (WeightGradientNineTaps).
 using NetGen.Kernels;
 using NetGen.Reference;
 using static NetGen.Runtime.Tests.Kernels.KernelCheck;
@@ -13,8 +14,10 @@ public class WeightGradientByPositionTests
     private const double Tolerance = 1e-4;
 
     [Theory]
-    // One input channel, 29-wide rows (a partial last vector), two samples.
+    // One input channel, 29-wide rows (a partial last vector), two samples; no padding, 16-wide rows, an odd channel count
+    // (a lone last pair on the nine-tap engine).
     [InlineData(1, 16, 3, 1, 1, 37, 29, 2)]
+    [InlineData(1, 5, 3, 1, 0, 18, 18, 1)]
     // 61-wide rows, 33 to a pass: each sample takes two passes.
     [InlineData(3, 20, 7, 1, 3, 45, 61, 1)]
     // Stride 2 on the phase-split grid, rows of 9.
@@ -28,5 +31,26 @@ public class WeightGradientByPositionTests
         var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
         Assert.False(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should stay on the position engine");
         Conv2dDwMatchesReference(g, batch, seed: 61, Tolerance);
+    }
+
+    [Fact]
+    public void The_nine_tap_engine_gives_the_same_bits_on_any_thread_count()
+    {
+        var g = ConvCase.Conv(1, 7, 3, 1, 1, 21, 35);
+        const int batch = 2;
+        var x = Random(batch * g.InSize, 71);
+        var w = Random(g.WeightSize, 72);
+        var dy = Random(batch * g.OutSize, 73);
+        float[] Run(int threads)
+        {
+            using var scope = KernelOptions.Override(512, threads);
+            var dw = new float[g.WeightSize];
+            Conv2dKernel.Backward(x, w, dy, [], dw, [], batch, g);
+            return dw;
+        }
+
+        var one = Run(1);
+        Same<float>(one, Run(2), "dw, 2 threads");
+        Same<float>(one, Run(2), "dw, 2 threads again");
     }
 }
