@@ -3,6 +3,9 @@
 // grid per channel, padded rows after padded rows and sample after sample, so a tile of 96 consecutive positions is just
 // 6 vector loads per tap; the few grid columns and rows outside the output are computed and dropped. Stride-1
 // correlations take CorrelationBands instead, which packs per task; this grid serves the strided and phase-split ones.
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace NetGen.Kernels;
 
 /// <summary>W(o, i, ky, kx) = Data[o·OutStride + i·InStride + ky·K + kx]: a [o][i] or [i][o] weight layout, read in place.</summary>
@@ -288,6 +291,26 @@ internal unsafe struct CorrelationJob : IParallelJob
         }
     }
 
+    /// <summary>dst[2i] = src[i] + bias (max(·, 0) with relu) for i &lt; count: a stride-2 phase of a transposed convolution's
+    /// output row, 8 values at a time spread to the even lanes of a vector and written by a masked store, which leaves the
+    /// odd lanes (another phase's outputs, maybe another task's) untouched.</summary>
+    private static void StoreEven(float* src, float bias, float* dst, int count, bool relu)
+    {
+        var spread = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        var even = Vector512.Create(-1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0).AsSingle();
+        var b = Vector256.Create(bias);
+        for (int i = 0; i < count; i += 8)
+        {
+            int left = Math.Min(8, count - i);
+            var lanes = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(left)).AsSingle();
+            var v = Avx.MaskLoad(src + i, lanes) + b;
+            if (relu) v = Avx.Max(v, Vector256<float>.Zero);
+            // Lanes 2j and 2j + 1 both take value j; only the even lanes of the first 2·left are stored.
+            var mask = even & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(2 * left)).AsSingle();
+            Avx512F.MaskStore(dst + 2L * i, mask, Avx512F.PermuteVar16x32(v.ToVector512Unsafe(), spread));
+        }
+    }
+
     // Channels past the last one reuse its row; Store drops their results.
     private readonly float* Row(int cb, int j) =>
         Weights.Data + (long)Math.Min(cb * TileChannels + j, OutC - 1) * Weights.OutStride;
@@ -315,6 +338,7 @@ internal unsafe struct CorrelationJob : IParallelJob
                     float* src = tile + j * TileWidth + (q - q0);
                     float* dst = Output + ((long)n * OutC + o) * plane + at;
                     if (step == 1) Simd.AddTo(src, b, dst, valid, Path, Relu);
+                    else if (step == 2 && Path == VectorPath.Vector512) StoreEven(src, b, dst, valid, Relu);
                     else if (Relu) for (int i = 0; i < valid; i++) dst[(long)i * step] = Simd.Rectify(src[i] + b);
                     else for (int i = 0; i < valid; i++) dst[(long)i * step] = src[i] + b;
                 }
