@@ -22,7 +22,6 @@ internal sealed class EmitPlan
     private readonly string[] _ids;
     private readonly Tensor[] _outputs;
     private readonly Dictionary<int, Dictionary<string, ParameterField>> _parametersByLayer = new();
-    private readonly HashSet<int> _gatedReLUs;
 
     /// <summary>The two buffers the chain's gradients alternate between (see <see cref="GradientPlan"/>).</summary>
     public static readonly string[] ChainFields = { "_dPing", "_dPong" };
@@ -35,7 +34,7 @@ internal sealed class EmitPlan
         _ids = LayerIds(model);
         Fusions = InferenceFusion.For(model);
         TrainingFusions = TrainingFusion.For(model);
-        _gatedReLUs = new HashSet<int>(TrainingFusion.GatedByConsumer(model));
+        GatedReLUs = TrainingFusion.GatedByConsumer(model);
 
         int count = model.Layers.Count;
         _outputs = new Tensor[count];
@@ -154,21 +153,18 @@ internal sealed class EmitPlan
     public bool IsFoldedReLU(int layer) => TrainingFusionContaining(layer) is { FoldsBackward: true } fusion && fusion.ReLU == layer;
 
     /// <summary>A ReLU whose backward the next layer's backward applies (see TrainingFusion.GatedByConsumer).</summary>
-    public bool IsGatedReLU(int layer) => _gatedReLUs.Contains(layer);
+    public bool IsGatedReLU(int layer)
+    {
+        foreach (int relu in GatedReLUs)
+            if (relu == layer) return true;
+        return false;
+    }
 
     /// <summary>Whether the layer's backward applies the backward of the ReLU before it.</summary>
     public bool GatesReLUBefore(int layer) => layer > 0 && IsGatedReLU(layer - 1);
 
     /// <summary>The ReLUs whose backward the next layer's applies, in layer order.</summary>
-    public IEnumerable<int> GatedReLUs
-    {
-        get
-        {
-            var sorted = new List<int>(_gatedReLUs);
-            sorted.Sort();
-            return sorted;
-        }
-    }
+    public IReadOnlyList<int> GatedReLUs { get; }
 
     /// <summary>Whether some pass runs the layer's own forward method: a layer fused in both modes has none.</summary>
     public bool RunsOwnForward(int layer) => FusionContaining(layer) is null || TrainingFusionContaining(layer) is null;

@@ -72,6 +72,27 @@ internal static class KernelCheck
     }
 
     /// <summary>The path a forced width really gets on this machine.</summary>
+    /// <summary>Conv2dKernel's weight gradient on forced path `width` gives the same bits on 1 and 2 threads, and again
+    /// when run a second time; inputs, weights and dy are seeded from 51 … 53.</summary>
+    public static void DwIsRepeatable(int width, ConvGeometry g, int batch)
+    {
+        var x = Random(batch * g.InSize, 51);
+        var w = Random(g.WeightSize, 52);
+        var dy = Random(batch * g.OutSize, 53);
+        float[] Run(int threads)
+        {
+            using var scope = KernelOptions.Override(width, threads);
+            var dw = new float[g.WeightSize];
+            Conv2dKernel.Backward(x, w, dy, [], dw, [], batch, g);
+            return dw;
+        }
+
+        var one = Run(1);
+        Same<float>(one, Run(2), "dw, 2 threads");
+        Same<float>(one, Run(2), "dw, 2 threads again");
+        Same<float>(one, Run(1), "dw, 1 thread again");
+    }
+
     public static VectorPath Expected(int width) =>
         width >= 512 && Vector512.IsHardwareAccelerated ? VectorPath.Vector512
         : width >= 256 && Vector256.IsHardwareAccelerated && Fma.IsSupported ? VectorPath.Vector256
