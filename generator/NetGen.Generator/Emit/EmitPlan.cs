@@ -121,7 +121,7 @@ internal sealed class EmitPlan
     public InferenceFusion? FusionStartingAt(int layer)
     {
         foreach (var fusion in Fusions)
-            if (fusion.Conv == layer) return fusion;
+            if (fusion.First == layer) return fusion;
         return null;
     }
 
@@ -174,8 +174,11 @@ internal sealed class EmitPlan
     public bool IsNeverWritten(int layer) => !RunsOwnForward(layer) && Model.Layers[layer].Kind != LayerKind.ReLU;
 
     /// <summary>The method of a fused run: a convolution with only a ReLU after it is the same call in both modes, so its
-    /// method is shared (Conv1Relu1FusedForward); one that folds a batch norm is inference only.</summary>
-    public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (fusion.BatchNorm >= 0 ? "InferenceForward" : "FusedForward");
+    /// method is shared (Conv1Relu1FusedForward); one that folds a batch norm or reads an unpool is inference only.</summary>
+    public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
+
+    /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart.</summary>
+    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0;
 
     /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
     public string FusedMethod(TrainingFusion fusion) =>
@@ -184,7 +187,7 @@ internal sealed class EmitPlan
     /// <summary>Conv1Bn1Relu1: the identifiers of a fused run's layers, joined.</summary>
     public string FusedId(InferenceFusion fusion)
     {
-        string id = _ids[fusion.Conv];
+        string id = (fusion.Unpool >= 0 ? _ids[fusion.Unpool] : "") + _ids[fusion.Conv];
         if (fusion.BatchNorm >= 0) id += _ids[fusion.BatchNorm];
         if (fusion.ReLU >= 0) id += _ids[fusion.ReLU];
         return id;
@@ -193,7 +196,7 @@ internal sealed class EmitPlan
     /// <summary>"conv1 + bn1 + relu1" for comments.</summary>
     public string FusedNames(InferenceFusion fusion)
     {
-        string names = Model.Layers[fusion.Conv].Name;
+        string names = (fusion.Unpool >= 0 ? Model.Layers[fusion.Unpool].Name + " + " : "") + Model.Layers[fusion.Conv].Name;
         if (fusion.BatchNorm >= 0) names += " + " + Model.Layers[fusion.BatchNorm].Name;
         if (fusion.ReLU >= 0) names += " + " + Model.Layers[fusion.ReLU].Name;
         return names;

@@ -33,9 +33,15 @@ internal static class HeaderEmitter
         if (plan.Fusions.Count > 0)
         {
             var names = new List<string>();
-            foreach (var fusion in plan.Fusions) names.Add(plan.FusedNames(fusion));
-            writer.WriteLine($"// Inference fuses each convolution with the batch norm (folded into its weights) and ReLU after it: " +
-                             $"{string.Join(", ", names)}.");
+            bool unpools = false;
+            foreach (var fusion in plan.Fusions)
+            {
+                names.Add(plan.FusedNames(fusion));
+                unpools |= fusion.Unpool >= 0;
+            }
+            writer.WriteLine($"// Inference fuses each convolution with the batch norm (folded into its weights) and ReLU after it" +
+                             (unpools ? ", and a stride-1 deconvolution with the unpool before it (unpooled as it packs its input)" : "") +
+                             $": {string.Join(", ", names)}.");
         }
         if (plan.TrainingFusions.Count > 0)
         {

@@ -1,18 +1,23 @@
 // Which layers an inference-mode Forward runs as one convolution call: a Conv2d or ConvTranspose2d directly followed by
-// a BatchNorm2d (folded into its weights and bias) and/or a ReLU (clamped in its output store). Training keeps them apart:
+// a BatchNorm2d (folded into its weights and bias) and/or a ReLU (clamped in its output store), and a stride-1
+// ConvTranspose2d directly after a MaxUnpool2d, which unpools each band of input rows as it packs them
+// (ConvTranspose2dKernel.ForwardFromUnpool), so the unpool's output is never written. Training keeps them apart:
 // batch norm then uses batch statistics, and Backward needs every intermediate output.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
 
-/// <summary>One fused run of layers: <see cref="Conv"/>, then <see cref="BatchNorm"/> and <see cref="ReLU"/> (-1 when absent).
-/// The fused call writes <see cref="Last"/>'s output buffer, so the layers after it read what they always read.</summary>
-internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU)
+/// <summary>One fused run of layers: <see cref="Unpool"/>, <see cref="Conv"/>, then <see cref="BatchNorm"/> and
+/// <see cref="ReLU"/> (-1 when absent). The fused call writes <see cref="Last"/>'s output buffer, so the layers after it read
+/// what they always read.</summary>
+internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Unpool = -1)
 {
-    public int Last => ReLU >= 0 ? ReLU : BatchNorm;
+    public int First => Unpool >= 0 ? Unpool : Conv;
 
-    public bool Contains(int layer) => layer >= Conv && layer <= Last;
+    public int Last => ReLU >= 0 ? ReLU : BatchNorm >= 0 ? BatchNorm : Conv;
+
+    public bool Contains(int layer) => layer >= First && layer <= Last;
 
     /// <summary>The fused runs of a network, in layer order. A Skip is a layer of its own, so one between the convolution
     /// and its batch norm or ReLU ends the run there: the Skip's Concat needs that intermediate output.</summary>
@@ -23,14 +28,26 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU)
         for (int i = 0; i < layers.Count; i++)
         {
             if (layers[i].Kind != LayerKind.Conv2d && layers[i].Kind != LayerKind.ConvTranspose2d) continue;
-            int next = i + 1, batchNorm = -1, relu = -1;
+            int next = i + 1, batchNorm = -1, relu = -1, unpool = ReadsUnpool(layers, i) ? i - 1 : -1;
             if (next < layers.Count && layers[next].Kind == LayerKind.BatchNorm2d) batchNorm = next++;
             if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) relu = next;
-            if (batchNorm < 0 && relu < 0) continue;
-            var fusion = new InferenceFusion(i, batchNorm, relu);
+            if (batchNorm < 0 && relu < 0 && unpool < 0) continue;
+            var fusion = new InferenceFusion(i, batchNorm, relu, unpool);
             fusions.Add(fusion);
             i = fusion.Last;
         }
         return fusions;
+    }
+
+    /// <summary>Whether the convolution at <paramref name="conv"/> takes the MaxUnpool2d right before it as one call: a
+    /// ConvTranspose2d at stride 1 with a kernel over 1×1 and padding below it (the band engine's case), after an unpool whose
+    /// pool's windows do not overlap (each argmax in its own cell: the rows unpool densely). Only this layer reads the unpool's
+    /// output, since a Skip after the unpool would stand between them.</summary>
+    private static bool ReadsUnpool(EquatableArray<LayerModel> layers, int conv)
+    {
+        var layer = layers[conv];
+        if (conv == 0 || layers[conv - 1].Kind != LayerKind.MaxUnpool2d || layer.Kind != LayerKind.ConvTranspose2d) return false;
+        var pool = layers[layers[conv - 1].Partner];
+        return layer.Stride == 1 && layer.Kernel > 1 && layer.Padding <= layer.Kernel - 1 && pool.Kernel <= pool.Stride;
     }
 }

@@ -93,26 +93,36 @@ internal static class LayerEmitter
     }
 
     /// <summary>The one call a fused run makes in place of its layers' forward methods: see <see cref="InferenceFusion"/>.
-    /// A convolution with only a ReLU after it runs so in both modes; with a batch norm, in inference only.</summary>
+    /// A convolution with only a ReLU after it runs so in both modes; with a batch norm or an unpool before it, in inference
+    /// only, and then training's convolution + ReLU pair gets its own method.</summary>
     public static void WriteFused(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
-        if (fusion.BatchNorm >= 0) WriteFusedInference(writer, plan, fusion);
-        else WriteConvolutionReLU(writer, plan, fusion);
+        if (!EmitPlan.IsInferenceOnly(fusion))
+        {
+            WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: true);
+            return;
+        }
+        WriteFusedInference(writer, plan, fusion);
+        if (fusion.BatchNorm < 0 && fusion.ReLU >= 0)
+        {
+            writer.WriteLine();
+            WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: false);
+        }
     }
 
-    // Training fuses the pair too, so nothing here is inference-specific.
-    private static void WriteConvolutionReLU(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    // The convolution + ReLU pair: nothing here is inference-specific.
+    private static void WriteConvolutionReLU(SourceWriter writer, EmitPlan plan, int conv, int relu, bool bothModes)
     {
-        int conv = fusion.Conv;
         string kernel = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d ? "ConvTranspose2dKernel" : "Conv2dKernel";
-        var output = plan.OutputOf(fusion.ReLU);
-        string convName = plan.Layer(conv).Name, reluName = plan.Layer(fusion.ReLU).Name;
-        writer.WriteLine($"// {plan.FusedNames(fusion)}, in both modes: {convName} stores max(y, 0) straight into {output.Contents}, one pass over memory");
+        var output = plan.OutputOf(relu);
+        string convName = plan.Layer(conv).Name, reluName = plan.Layer(relu).Name;
+        string mode = bothModes ? "in both modes" : "in training";
+        writer.WriteLine($"// {convName} + {reluName}, {mode}: {convName} stores max(y, 0) straight into {output.Contents}, one pass over memory");
         writer.WriteLine($"// instead of two. Backward loses nothing: {reluName}'s backward masks with its own output (y > 0), and {convName}'s backward");
         writer.WriteLine($"// reads its input, never its output, which is left unwritten.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
-        WriteMethod(writer, $"{plan.FusedMethod(fusion)}(int start, int batch)",
+        WriteMethod(writer, $"{plan.FusedMethod(plan.TrainingFusionContaining(conv)!)}(int start, int batch)",
             X(plan, conv),
             $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
             $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {plan.ConvGeometry(conv)}, relu: true);");
@@ -132,44 +142,70 @@ internal static class LayerEmitter
             [X(plan, batchNorm), $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}", .. BatchNorm2dTraining(plan, batchNorm, relu: true)]);
     }
 
-    // A convolution with the batch norm after it folded into its weights, and the ReLU after that if any.
+    // A convolution with the batch norm after it folded into its weights, and the ReLU after that if any; a transposed one
+    // may also read the unpool before it as pooled values and argmax.
     private static void WriteFusedInference(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
         int conv = fusion.Conv;
         bool transposed = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d;
         var output = plan.OutputOf(fusion.Last);
-        var batchNorm = plan.Layer(fusion.BatchNorm);
         string convName = plan.Layer(conv).Name;
         writer.WriteLine($"// {plan.FusedNames(fusion)}, inference only: one call writes {output.Contents} instead of one pass over memory per layer.");
-        writer.WriteLine($"// {batchNorm.Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
+        if (fusion.Unpool >= 0)
+        {
+            string unpoolName = plan.Layer(fusion.Unpool).Name, poolName = plan.Layer(plan.Layer(fusion.Unpool).Partner).Name;
+            writer.WriteLine($"// {convName} unpools each band of its input rows from {unpoolName}'s input and {poolName}'s argmax as it packs them, so");
+            writer.WriteLine($"// {unpoolName}'s output is neither written nor read back.");
+        }
+        if (fusion.BatchNorm >= 0)
+            writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
         if (fusion.ReLU >= 0)
             writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
-        writer.WriteLine($"// Training runs {convName} alone: {batchNorm.Name} then uses batch statistics, and its backward reads {convName}'s output.");
+        if (fusion.BatchNorm >= 0)
+            writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
+        if (fusion.Unpool >= 0)
+            writer.WriteLine($"// Training runs {plan.Layer(fusion.Unpool).Name} apart: {convName}'s backward reads its output.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
-        string weightField = plan.FoldedWeight(fusion), biasField = plan.FoldedBias(fusion);
-        string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
-                            $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
-        string epsilon = $"epsilon: {Literals.Double(batchNorm.Epsilon)}";
+        string weightField = weight.Field, biasField = bias.Field;
         using (writer.WriteBlock($"private void {plan.FusedMethod(fusion)}(int start, int batch)"))
         {
-            writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
-            writer.WriteLine("// running statistics changed since the last call are always honoured.");
-            if (transposed)
+            if (fusion.BatchNorm >= 0)
             {
-                writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConvTranspose2d({weight.Field}, {bias.Field}, {statistics},");
-                writer.WriteLine($"    {weightField}, {biasField}, {epsilon}, kernelArea: {Literals.Int(plan.Layer(conv).Kernel * plan.Layer(conv).Kernel)});");
+                weightField = plan.FoldedWeight(fusion);
+                biasField = plan.FoldedBias(fusion);
+                string statistics = $"{plan.Parameter(fusion.BatchNorm, "weight").Field}, {plan.Parameter(fusion.BatchNorm, "bias").Field}, " +
+                                    $"{plan.Parameter(fusion.BatchNorm, "running_mean").Field}, {plan.Parameter(fusion.BatchNorm, "running_var").Field}";
+                string epsilon = $"epsilon: {Literals.Double(plan.Layer(fusion.BatchNorm).Epsilon)}";
+                writer.WriteLine("// Refolded on every call (a pass over the weights, far less than one over the activations), so parameters and");
+                writer.WriteLine("// running statistics changed since the last call are always honoured.");
+                if (transposed)
+                {
+                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConvTranspose2d({weight.Field}, {bias.Field}, {statistics},");
+                    writer.WriteLine($"    {weightField}, {biasField}, {epsilon}, kernelArea: {Literals.Int(plan.Layer(conv).Kernel * plan.Layer(conv).Kernel)});");
+                }
+                else
+                {
+                    writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConv2d({weight.Field}, {bias.Field}, {statistics},");
+                    writer.WriteLine($"    {weightField}, {biasField}, {epsilon});");
+                }
+            }
+            string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
+            string kernel = transposed ? "ConvTranspose2dKernel" : "Conv2dKernel";
+            if (fusion.Unpool >= 0)
+            {
+                writer.WriteLine($"{X(plan, fusion.Unpool)} // {plan.Layer(fusion.Unpool).Name}'s input");
+                writer.WriteLine(Indices(plan, fusion.Unpool));
+                writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                writer.WriteLine($"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {plan.PoolGeometry(fusion.Unpool)}, {weightField}, {biasField}, y, batch,");
+                writer.WriteLine($"    {plan.ConvGeometry(conv)}{relu});");
             }
             else
             {
-                writer.WriteLine($"{Kernels}.BatchNorm2dFolding.FoldIntoConv2d({weight.Field}, {bias.Field}, {statistics},");
-                writer.WriteLine($"    {weightField}, {biasField}, {epsilon});");
+                writer.WriteLine(X(plan, conv));
+                writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weightField}, {biasField}, y, batch, {plan.ConvGeometry(conv)}{relu});");
             }
-            writer.WriteLine(X(plan, conv));
-            writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
-            string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
-            string kernel = transposed ? "ConvTranspose2dKernel" : "Conv2dKernel";
-            writer.WriteLine($"{Kernels}.{kernel}.Forward(x, {weightField}, {biasField}, y, batch, {plan.ConvGeometry(conv)}{relu});");
         }
     }
 

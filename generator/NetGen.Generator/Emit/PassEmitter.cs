@@ -117,7 +117,8 @@ internal static class PassEmitter
             if (mode == Mode.Inference && plan.FusionStartingAt(i) is { } fusion)
             {
                 var last = model.Layers[fusion.Last];
-                lines.Add(new Line($"{plan.FusedMethod(fusion)}(start, n);", Lap("Forward", i),
+                // Charged to the convolution, whose multiply-adds it is, when an unpool before it starts the run.
+                lines.Add(new Line($"{plan.FusedMethod(fusion)}(start, n);", Lap("Forward", fusion.Conv),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(last.Output)}, {plan.FusedNames(fusion)}"));
                 i = fusion.Last;
                 continue;

@@ -17,6 +17,28 @@ public static unsafe class ConvTranspose2dKernel
                 py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
+    // MaxUnpool2d then Forward in one call: pooled, indices: [N, InC, pool.OutH, pool.OutW] (the unpool's input and its pool's
+    // argmax), pool: the unpool's geometry (pool.C = InC, pool.InH × pool.InW = InH × InW) -> y as Forward of the unpooled
+    // input, bit for bit. A stride-1 layer unpools each band of input rows as it packs them, so the unpooled tensor (the
+    // size of this layer's input) is never written nor read back; other strides unpool into scratch first.
+    public static void ForwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
+    {
+        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
+            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
+        long planes = (long)batch * pool.C;
+        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
+        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(b, g.OutC, nameof(b));
+        Spans.Require(y, (long)batch * g.OutSize, nameof(y));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = pooled, pw = w, pb = b, py = y)
+        fixed (int* pi = indices)
+            Correlation.TransposedFromUnpool(new UnpooledInput { Values = px, Indices = pi, Pool = pool }, g.InC, g.InH, g.InW,
+                new WeightView(pw, kk, g.OutC * kk), pb, py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];
     // dxThroughReLU as in Conv2dKernel.Backward
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,

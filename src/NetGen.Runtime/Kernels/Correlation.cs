@@ -131,6 +131,24 @@ internal static unsafe class Correlation
         if (gate != null) ReLUGate.Apply(gate, output, (long)batch * outC * outH * outW);
     }
 
+    /// <summary><see cref="Transposed"/> of a MaxUnpool2d's output, given as its input and argmax: at stride 1 (with
+    /// k − 1 − p ≥ 0 and k &gt; 1) each band unpools the input rows it packs and the unpooled tensor is never written;
+    /// otherwise it is unpooled into scratch first. in [N, inC, inH, inW] = unpool's output, unpool.Pool.InH × InW = inH × inW.</summary>
+    public static void TransposedFromUnpool(UnpooledInput unpool, int inC, int inH, int inW, WeightView w, float* bias,
+        float* output, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        if (s == 1 && k > 1 && k - 1 - p >= 0)
+        {
+            CorrelationBands.Run(null, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu,
+                unpool: &unpool);
+            return;
+        }
+        float* unpooled = Workspace.Current.Get<float>(ScratchSlot.Unpooled, (long)batch * inC * inH * inW);
+        ScatterJob.Run(unpool.Values, null, unpool.Indices, unpooled, batch * inC, unpool.Pool, accumulate: false, "indices");
+        Transposed(unpooled, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
+    }
+
     /// <summary>Whether the weight gradient should copy each input channel k times, the u-th copy shifted up u rows, so
     /// that kernel rows become channels and the k − 1 padding rows of each sample on the padded grid cost nothing: on small
     /// planes those rows are a fifth of the work (22 rows, 7×7), and the copies (k times the packing, up to 16 MB) must cost

@@ -4,6 +4,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using NetGen.Model;
 
 namespace NetGen.Kernels;
 
@@ -17,9 +18,12 @@ internal static unsafe class CorrelationBands
     /// <summary>out[n, o, y, x] = bias[o] + Σ_{i, u, v} W(o, i, ky, kx)·padded[n, i, y + u, x + v], with (ky, kx) = (u, v),
     /// or (k − 1 − u, k − 1 − v) when `flip`; `pad` zeros (a negative pad crops) surround the input.
     /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0);
-    /// a <paramref name="gate"/> laid out like out stores 0 wherever it is not positive (a ReLU's backward).</summary>
+    /// a <paramref name="gate"/> laid out like out stores 0 wherever it is not positive (a ReLU's backward).
+    /// With <paramref name="unpool"/> the input is that MaxUnpool2d's output, never written: each band unpools the rows it
+    /// packs (input is then ignored; pad must be ≥ 0). Same sums as unpooling first.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
-        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null)
+        float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
+        UnpooledInput* unpool = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -40,7 +44,9 @@ internal static unsafe class CorrelationBands
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
         int tapCount = inC * k * k;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads);
+        // An unpooled input also counts, per sample, band and channel, the argmax hits on the rows the band owns.
+        long hitCount = unpool == null ? 0 : (long)batch * plan.BandsPerSample * inC;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
         int t = 0;
@@ -67,7 +73,37 @@ internal static unsafe class CorrelationBands
             Bands = ws.Get<float>(ScratchSlot.Input, threads * bandFloats), BandFloats = bandFloats,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
         };
-        WorkerPool.Run(ref job, batch * plan.BandsPerSample * plan.Groups, threads);
+        int tasks = batch * plan.BandsPerSample * plan.Groups;
+        if (unpool == null)
+        {
+            WorkerPool.Run(ref job, tasks, threads);
+            return;
+        }
+        job.Unpool = *unpool;
+        job.Hits = packedBand + threads;
+        // Rows are unpooled densely (UnpoolRows) where windows do not overlap and every argmax lies in its own window, as a
+        // pool's do; otherwise the run is redone with each band scanning its planes' every index, as ScatterJob's general way.
+        job.ScanAll = unpool->Pool.Kernel > unpool->Pool.Stride;
+        WorkerPool.Run(ref job, tasks, threads);
+        if (!job.ScanAll && !AllHit(job.Hits, batch * inC, plan.BandsPerSample, inC, unpool->Pool.OutPlane))
+        {
+            job.ScanAll = true;
+            for (int i = 0; i < threads; i++) packedBand[i] = -1;
+            WorkerPool.Run(ref job, tasks, threads);
+        }
+        if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", "indices");
+    }
+
+    // Whether each plane (sample n, channel i) had all its argmax hits, summed over its bands.
+    private static bool AllHit(int* hits, int planes, int bandsPerSample, int inC, int outPlane)
+    {
+        for (int plane = 0; plane < planes; plane++)
+        {
+            int n = plane / inC, i = plane % inC, sum = 0;
+            for (int b = 0; b < bandsPerSample; b++) sum += hits[((long)n * bandsPerSample + b) * inC + i];
+            if (sum != outPlane) return false;
+        }
+        return true;
     }
 
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
@@ -130,6 +166,11 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
     public float* Bands, Scratch;
     public long BandFloats;
+    /// <summary>Set (Pool.C &gt; 0) when the input is a MaxUnpool2d's output, unpooled band by band: see PackUnpooled.</summary>
+    public UnpooledInput Unpool;
+    public int* Hits;
+    public bool ScanAll;
+    public int Bad;
 
     public void Execute(int task, int worker)
     {
@@ -139,7 +180,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         float* packed = Bands + worker * BandFloats;
         if (PackedBand[worker] != band)
         {
-            Pack(n, y0, rows, packed);
+            if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
+            else Pack(n, y0, rows, packed);
             PackedBand[worker] = band;
         }
 
@@ -296,7 +338,68 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         Packing.Clear(packed + InC * channelStride, TileWidth);
     }
 
+    /// <summary>Pack's band of the unpooled input, built from the pooled values and argmax: each input row the band reads is
+    /// written densely (UnpoolRows.Fill) between its pad columns, and the argmax hits on the rows this band owns (its output
+    /// rows, the first band also those above, the last those below; together every input row once) go to Hits. With
+    /// ScanAll the band is cleared and every index of the plane placed if its row is in the band, later ones last.</summary>
+    private void PackUnpooled(int n, int bandOfSample, int y0, int rows, float* packed)
+    {
+        int height = rows + K - 1, top = y0 - Pad;
+        long channelStride = (long)height * Cols;
+        int ownLo = y0 == 0 ? 0 : y0, ownHi = y0 + rows >= OutH ? InH : Math.Min(y0 + rows, InH);
+        var pool = Unpool.Pool;
+        for (int i = 0; i < InC; i++)
+        {
+            long plane = (long)n * InC + i;
+            float* values = Unpool.Values + plane * pool.OutPlane;
+            int* indices = Unpool.Indices + plane * pool.OutPlane;
+            float* dst = packed + i * channelStride;
+            if (ScanAll)
+            {
+                Packing.Clear(dst, channelStride);
+                for (int o = 0; o < pool.OutPlane; o++)
+                {
+                    int at = indices[o];
+                    if ((uint)at >= (uint)pool.InPlane)
+                    {
+                        Volatile.Write(ref Bad, 1);
+                        continue;
+                    }
+                    int r = at / InW - top;
+                    if ((uint)r < (uint)height) dst[(long)r * Cols + Pad + at % InW] = values[o];
+                }
+                continue;
+            }
+            int hits = 0;
+            for (int r = 0; r < height; r++)
+            {
+                float* d = dst + (long)r * Cols;
+                int iy = top + r;
+                if ((uint)iy >= (uint)InH)
+                {
+                    Packing.Clear(d, Cols);
+                    continue;
+                }
+                Packing.Clear(d, Pad);
+                int rowHits = UnpoolRows.Fill(values, null, indices, pool, iy, d + Pad, Path, accumulate: false);
+                Packing.Clear(d + Pad + InW, Cols - Pad - InW);
+                if (iy >= ownLo && iy < ownHi) hits += rowHits;
+            }
+            Hits[((long)n * BandsPerSample + bandOfSample) * InC + i] = hits;
+        }
+        Packing.Clear(packed + InC * channelStride, TileWidth);
+    }
+
     // Channels past the last one reuse its row; their results are not stored.
     private readonly float* Row(int cb, int j) =>
         Weights.Data + (long)Math.Min(cb * TileChannels + j, OutC - 1) * Weights.OutStride;
+}
+
+/// <summary>A MaxUnpool2d's output given by its input and its pool's argmax: Values and Indices [N, Pool.C, Pool.OutH, Pool.OutW]
+/// unpool to [N, Pool.C, Pool.InH, Pool.InW].</summary>
+internal unsafe struct UnpooledInput
+{
+    public float* Values;
+    public int* Indices;
+    public PoolGeometry Pool;
 }

@@ -305,83 +305,10 @@ internal unsafe struct ScatterJob : IParallelJob
     /// <summary>Fills the plane densely; returns how many indices hit their own cell (all of them: the plane is done).</summary>
     private readonly int Dense(float* values, float* gate, int* indices, float* output)
     {
-        int s = G.Stride, hits = 0;
-        // With kernel < stride the last cell can reach past the plane's edge; its outside part holds no window input.
-        int cellsW = Math.Min(G.OutW * s, G.InW);
-        // Vectors of 2·(lanes / 2) inputs expand lanes / 2 cells of a stride-2 row.
-        int lanes = s != 2 ? 1 : Path switch
-        {
-            VectorPath.Vector512 => 16,
-            VectorPath.Vector256 when Avx2.IsSupported => 8,
-            _ => 1,
-        };
+        int hits = 0;
         for (int iy = 0; iy < G.InH; iy++)
-        {
-            float* row = output + (long)iy * G.InW;
-            int oy = iy / s;
-            if (oy >= G.OutH)
-            {
-                Packing.Clear(row, G.InW);
-                continue;
-            }
-            float* v = values + oy * G.OutW;
-            float* g = gate == null ? null : gate + oy * G.OutW;
-            int* index = indices + oy * G.OutW;
-            int first = iy * G.InW, ix = 0;
-            // Hits are counted in vector lanes (a hit is −1) and summed once per row.
-            if (lanes == 16)
-            {
-                var count = Vector512<int>.Zero;
-                for (; ix + 16 <= cellsW; ix += 16) count += Expand512(v + ix / 2, g == null ? null : g + ix / 2, index + ix / 2, first + ix, row + ix);
-                hits -= Vector512.Sum(count);
-            }
-            else if (lanes == 8)
-            {
-                var count = Vector256<int>.Zero;
-                for (; ix + 8 <= cellsW; ix += 8) count += Expand256(v + ix / 2, g == null ? null : g + ix / 2, index + ix / 2, first + ix, row + ix);
-                hits -= Vector256.Sum(count);
-            }
-            for (; ix < cellsW; ix++)
-            {
-                int o = ix / s;
-                bool hit = index[o] == first + ix;
-                hits += hit ? 1 : 0;
-                row[ix] = hit && (g == null || g[o] > 0f) ? Zeroed(v[o]) : 0f;
-            }
-            for (; ix < G.InW; ix++) row[ix] = 0f;
-        }
+            hits += UnpoolRows.Fill(values, gate, indices, G, iy, output + (long)iy * G.InW, Path, Accumulate);
         return hits;
-    }
-
-    // A pool's gradient is a sum from zero, which turns −0 into +0.
-    private readonly float Zeroed(float value) => Accumulate ? value + 0f : value;
-
-    private readonly Vector512<int> Expand512(float* values, float* gate, int* indices, int first, float* output)
-    {
-        var pairs = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-        var loaded = Vector256.Load(values);
-        if (gate != null) loaded &= Vector256.GreaterThan(Vector256.Load(gate), Vector256<float>.Zero);
-        var v = Avx512F.PermuteVar16x32(loaded.ToVector512Unsafe(), pairs);
-        var index = Avx512F.PermuteVar16x32(Vector256.Load(indices).ToVector512Unsafe(), pairs);
-        var hit = Vector512.Equals(index, Vector512<int>.Indices + Vector512.Create(first));
-        var result = v & hit.AsSingle();
-        if (Accumulate) result += Vector512<float>.Zero;
-        result.Store(output);
-        return hit;
-    }
-
-    private readonly Vector256<int> Expand256(float* values, float* gate, int* indices, int first, float* output)
-    {
-        var pairs = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
-        var loaded = Vector128.Load(values);
-        if (gate != null) loaded &= Vector128.GreaterThan(Vector128.Load(gate), Vector128<float>.Zero);
-        var v = Avx2.PermuteVar8x32(loaded.ToVector256Unsafe(), pairs);
-        var index = Avx2.PermuteVar8x32(Vector128.Load(indices).ToVector256Unsafe(), pairs);
-        var hit = Vector256.Equals(index, Vector256<int>.Indices + Vector256.Create(first));
-        var result = v & hit.AsSingle();
-        if (Accumulate) result += Vector256<float>.Zero;
-        result.Store(output);
-        return hit;
     }
 
     /// <summary>One task per plane; throws, naming <paramref name="indicesName"/>, if any index lay outside its output plane.</summary>
@@ -393,6 +320,93 @@ internal unsafe struct ScatterJob : IParallelJob
         };
         WorkerPool.Run(ref job, planes, KernelOptions.Threads);
         if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", indicesName);
+    }
+}
+
+/// <summary>One row of a scatter over pooling windows that do not overlap (kernel ≤ stride), written densely: see ScatterJob.
+/// Shared with the convolutions that read an unpool's output row by row as they pack it (CorrelationBands).</summary>
+internal static unsafe class UnpoolRows
+{
+    /// <summary>Writes row <paramref name="iy"/> of the unpooled plane (InW floats) to <paramref name="row"/>: each cell's value
+    /// where the cell's index points at that position, zero elsewhere; returns how many positions of the row were hit.
+    /// values, gate (may be null), indices: one pooled plane [OutH, OutW].</summary>
+    public static int Fill(float* values, float* gate, int* indices, in PoolGeometry g, int iy, float* row, VectorPath path, bool accumulate)
+    {
+        int s = g.Stride, hits = 0;
+        int oy = iy / s;
+        if (oy >= g.OutH)
+        {
+            Packing.Clear(row, g.InW);
+            return 0;
+        }
+        // With kernel < stride the last cell can reach past the plane's edge; its outside part holds no window input.
+        int cellsW = Math.Min(g.OutW * s, g.InW);
+        // Vectors of 2·(lanes / 2) inputs expand lanes / 2 cells of a stride-2 row.
+        int lanes = s != 2 ? 1 : path switch
+        {
+            VectorPath.Vector512 => 16,
+            VectorPath.Vector256 when Avx2.IsSupported => 8,
+            _ => 1,
+        };
+        float* v = values + oy * g.OutW;
+        float* gt = gate == null ? null : gate + oy * g.OutW;
+        int* index = indices + oy * g.OutW;
+        int first = iy * g.InW, ix = 0;
+        // Hits are counted in vector lanes (a hit is −1) and summed once per row.
+        if (lanes == 16)
+        {
+            var count = Vector512<int>.Zero;
+            for (; ix + 16 <= cellsW; ix += 16)
+                count += Expand512(v + ix / 2, gt == null ? null : gt + ix / 2, index + ix / 2, first + ix, row + ix, accumulate);
+            hits -= Vector512.Sum(count);
+        }
+        else if (lanes == 8)
+        {
+            var count = Vector256<int>.Zero;
+            for (; ix + 8 <= cellsW; ix += 8)
+                count += Expand256(v + ix / 2, gt == null ? null : gt + ix / 2, index + ix / 2, first + ix, row + ix, accumulate);
+            hits -= Vector256.Sum(count);
+        }
+        for (; ix < cellsW; ix++)
+        {
+            int o = ix / s;
+            bool hit = index[o] == first + ix;
+            hits += hit ? 1 : 0;
+            row[ix] = hit && (gt == null || gt[o] > 0f) ? Zeroed(v[o], accumulate) : 0f;
+        }
+        for (; ix < g.InW; ix++) row[ix] = 0f;
+        return hits;
+    }
+
+    // A pool's gradient is a sum from zero, which turns −0 into +0.
+    private static float Zeroed(float value, bool accumulate) => accumulate ? value + 0f : value;
+
+    private static Vector512<int> Expand512(float* values, float* gate, int* indices, int first, float* output, bool accumulate)
+    {
+        var pairs = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        var loaded = Vector256.Load(values);
+        if (gate != null) loaded &= Vector256.GreaterThan(Vector256.Load(gate), Vector256<float>.Zero);
+        var v = Avx512F.PermuteVar16x32(loaded.ToVector512Unsafe(), pairs);
+        var index = Avx512F.PermuteVar16x32(Vector256.Load(indices).ToVector512Unsafe(), pairs);
+        var hit = Vector512.Equals(index, Vector512<int>.Indices + Vector512.Create(first));
+        var result = v & hit.AsSingle();
+        if (accumulate) result += Vector512<float>.Zero;
+        result.Store(output);
+        return hit;
+    }
+
+    private static Vector256<int> Expand256(float* values, float* gate, int* indices, int first, float* output, bool accumulate)
+    {
+        var pairs = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+        var loaded = Vector128.Load(values);
+        if (gate != null) loaded &= Vector128.GreaterThan(Vector128.Load(gate), Vector128<float>.Zero);
+        var v = Avx2.PermuteVar8x32(loaded.ToVector256Unsafe(), pairs);
+        var index = Avx2.PermuteVar8x32(Vector128.Load(indices).ToVector256Unsafe(), pairs);
+        var hit = Vector256.Equals(index, Vector256<int>.Indices + Vector256.Create(first));
+        var result = v & hit.AsSingle();
+        if (accumulate) result += Vector256<float>.Zero;
+        result.Store(output);
+        return hit;
     }
 }
 
