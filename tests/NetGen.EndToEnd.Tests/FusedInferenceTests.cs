@@ -1,5 +1,5 @@
-// Inference runs each convolution with the batch norm and ReLU after it (and a stride-1 deconvolution with the unpool
-// before it) as one kernel call, the batch norm folded into the weights on every call: after training steps move the
+// Inference runs each convolution with the batch norm and ReLU after it (and the pool after a stride-1 convolution, the unpool
+// before a stride-1 deconvolution) as one kernel call, the batch norm folded into the weights on every call: after training steps move the
 // weights, biases and running statistics, the next inference Forward must see them (no stale folding, no unpool output
 // left from training) and still agree with the reference interpreter. (Agreement of fresh networks, FusedEpilogueNet's
 // Skip between a conv and its ReLU included, is in ReferenceAgreementTests.)

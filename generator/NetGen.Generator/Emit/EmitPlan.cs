@@ -178,7 +178,7 @@ internal sealed class EmitPlan
     public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
 
     /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart.</summary>
-    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0;
+    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0 || fusion.Pool >= 0;
 
     /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
     public string FusedMethod(TrainingFusion fusion) =>
@@ -190,6 +190,7 @@ internal sealed class EmitPlan
         string id = (fusion.Unpool >= 0 ? _ids[fusion.Unpool] : "") + _ids[fusion.Conv];
         if (fusion.BatchNorm >= 0) id += _ids[fusion.BatchNorm];
         if (fusion.ReLU >= 0) id += _ids[fusion.ReLU];
+        if (fusion.Pool >= 0) id += _ids[fusion.Pool];
         return id;
     }
 
@@ -199,6 +200,7 @@ internal sealed class EmitPlan
         string names = (fusion.Unpool >= 0 ? Model.Layers[fusion.Unpool].Name + " + " : "") + Model.Layers[fusion.Conv].Name;
         if (fusion.BatchNorm >= 0) names += " + " + Model.Layers[fusion.BatchNorm].Name;
         if (fusion.ReLU >= 0) names += " + " + Model.Layers[fusion.ReLU].Name;
+        if (fusion.Pool >= 0) names += " + " + Model.Layers[fusion.Pool].Name;
         return names;
     }
 

@@ -33,15 +33,18 @@ internal static class HeaderEmitter
         if (plan.Fusions.Count > 0)
         {
             var names = new List<string>();
-            bool unpools = false;
+            bool unpools = false, pools = false;
             foreach (var fusion in plan.Fusions)
             {
                 names.Add(plan.FusedNames(fusion));
                 unpools |= fusion.Unpool >= 0;
+                pools |= fusion.Pool >= 0;
             }
-            writer.WriteLine($"// Inference fuses each convolution with the batch norm (folded into its weights) and ReLU after it" +
-                             (unpools ? ", and a stride-1 deconvolution with the unpool before it (unpooled as it packs its input)" : "") +
-                             $": {string.Join(", ", names)}.");
+            var what = new List<string> { "each convolution with the batch norm (folded into its weights) and ReLU after it" };
+            if (pools) what.Add("a stride-1 convolution with the pool after that (pooled band by band)");
+            if (unpools) what.Add("a stride-1 deconvolution with the unpool before it (unpooled as it packs its input)");
+            string fused = what.Count == 1 ? what[0] : string.Join(", ", what.GetRange(0, what.Count - 1)) + " and " + what[^1];
+            writer.WriteLine($"// Inference fuses {fused}: {string.Join(", ", names)}.");
         }
         if (plan.TrainingFusions.Count > 0)
         {

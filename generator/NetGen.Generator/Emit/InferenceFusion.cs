@@ -1,21 +1,23 @@
 // Which layers an inference-mode Forward runs as one convolution call: a Conv2d or ConvTranspose2d directly followed by
 // a BatchNorm2d (folded into its weights and bias) and/or a ReLU (clamped in its output store), and a stride-1
 // ConvTranspose2d directly after a MaxUnpool2d, which unpools each band of input rows as it packs them
-// (ConvTranspose2dKernel.ForwardFromUnpool), so the unpool's output is never written. Training keeps them apart:
+// (ConvTranspose2dKernel.ForwardFromUnpool), so the unpool's output is never written, and a stride-1 Conv2d (with its
+// batch norm and ReLU) directly before a MaxPool2d whose windows are its stride, which pools each band of output rows
+// from its thread's buffer (Conv2dKernel.ForwardPooled), so only the pool's output is written. Training keeps them apart:
 // batch norm then uses batch statistics, and Backward needs every intermediate output.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
 
-/// <summary>One fused run of layers: <see cref="Unpool"/>, <see cref="Conv"/>, then <see cref="BatchNorm"/> and
-/// <see cref="ReLU"/> (-1 when absent). The fused call writes <see cref="Last"/>'s output buffer, so the layers after it read
-/// what they always read.</summary>
-internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Unpool = -1)
+/// <summary>One fused run of layers: <see cref="Unpool"/>, <see cref="Conv"/>, then <see cref="BatchNorm"/>, <see cref="ReLU"/>
+/// and <see cref="Pool"/> (-1 when absent). The fused call writes <see cref="Last"/>'s output buffer (and a pool's argmax), so
+/// the layers after it read what they always read.</summary>
+internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Unpool = -1, int Pool = -1)
 {
     public int First => Unpool >= 0 ? Unpool : Conv;
 
-    public int Last => ReLU >= 0 ? ReLU : BatchNorm >= 0 ? BatchNorm : Conv;
+    public int Last => Pool >= 0 ? Pool : ReLU >= 0 ? ReLU : BatchNorm >= 0 ? BatchNorm : Conv;
 
     public bool Contains(int layer) => layer >= First && layer <= Last;
 
@@ -28,11 +30,12 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
         for (int i = 0; i < layers.Count; i++)
         {
             if (layers[i].Kind != LayerKind.Conv2d && layers[i].Kind != LayerKind.ConvTranspose2d) continue;
-            int next = i + 1, batchNorm = -1, relu = -1, unpool = ReadsUnpool(layers, i) ? i - 1 : -1;
+            int next = i + 1, batchNorm = -1, relu = -1, pool = -1, unpool = ReadsUnpool(layers, i) ? i - 1 : -1;
             if (next < layers.Count && layers[next].Kind == LayerKind.BatchNorm2d) batchNorm = next++;
-            if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) relu = next;
-            if (batchNorm < 0 && relu < 0 && unpool < 0) continue;
-            var fusion = new InferenceFusion(i, batchNorm, relu, unpool);
+            if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) relu = next++;
+            if (next < layers.Count && PoolsOutput(layers, i, next)) pool = next;
+            if (batchNorm < 0 && relu < 0 && unpool < 0 && pool < 0) continue;
+            var fusion = new InferenceFusion(i, batchNorm, relu, unpool, pool);
             fusions.Add(fusion);
             i = fusion.Last;
         }
@@ -43,6 +46,16 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
     /// ConvTranspose2d at stride 1 with a kernel over 1×1 and padding below it (the band engine's case), after an unpool whose
     /// pool's windows do not overlap (each argmax in its own cell: the rows unpool densely). Only this layer reads the unpool's
     /// output, since a Skip after the unpool would stand between them.</summary>
+    /// <summary>Whether the MaxPool2d at <paramref name="pool"/> runs in the call of the Conv2d at <paramref name="conv"/> (with
+    /// only its batch norm and ReLU between): stride 1, a kernel over 1×1, pool windows as tall and wide as their stride (the
+    /// band engine pools whole bands). A Skip between them would keep the pool's input alive, and stands between.</summary>
+    private static bool PoolsOutput(EquatableArray<LayerModel> layers, int conv, int pool)
+    {
+        var layer = layers[conv];
+        return layers[pool].Kind == LayerKind.MaxPool2d && layer.Kind == LayerKind.Conv2d && layer.Stride == 1 && layer.Kernel > 1 &&
+               layers[pool].Kernel == layers[pool].Stride;
+    }
+
     private static bool ReadsUnpool(EquatableArray<LayerModel> layers, int conv)
     {
         var layer = layers[conv];

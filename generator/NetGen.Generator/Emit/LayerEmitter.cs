@@ -161,6 +161,12 @@ internal static class LayerEmitter
             writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
         if (fusion.ReLU >= 0)
             writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
+        if (fusion.Pool >= 0)
+        {
+            string before = plan.Layer(fusion.Pool - 1).Name, poolName = plan.Layer(fusion.Pool).Name;
+            writer.WriteLine($"// {poolName} pools each band of output rows from the thread's buffer as {convName} finishes it, so {before}'s output is");
+            writer.WriteLine($"// neither written nor read back. Training runs {poolName} apart.");
+        }
         if (fusion.BatchNorm >= 0)
             writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
         if (fusion.Unpool >= 0)
@@ -192,7 +198,15 @@ internal static class LayerEmitter
             }
             string relu = fusion.ReLU >= 0 ? ", relu: true" : "";
             string kernel = transposed ? "ConvTranspose2dKernel" : "Conv2dKernel";
-            if (fusion.Unpool >= 0)
+            if (fusion.Pool >= 0)
+            {
+                writer.WriteLine(X(plan, conv));
+                writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                writer.WriteLine(Indices(plan, fusion.Pool));
+                writer.WriteLine($"{Kernels}.{kernel}.ForwardPooled(x, {weightField}, {biasField}, y, indices, batch, {plan.ConvGeometry(conv)},");
+                writer.WriteLine($"    {plan.PoolGeometry(fusion.Pool)}{relu});");
+            }
+            else if (fusion.Unpool >= 0)
             {
                 writer.WriteLine($"{X(plan, fusion.Unpool)} // {plan.Layer(fusion.Unpool).Name}'s input");
                 writer.WriteLine(Indices(plan, fusion.Unpool));

@@ -17,6 +17,27 @@ public static unsafe class Conv2dKernel
                 py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
+    // Forward then MaxPool2dKernel.Forward in one call: -> pooled, indices: [N, OutC, pool.OutH, pool.OutW], pool: the pool's
+    // geometry (pool.C = OutC, pool.InH × pool.InW = OutH × OutW); the same values and argmax bit for bit, y never made.
+    // A stride-1 layer with a pool whose kernel is its stride pools each band of output rows from its thread's buffer, so
+    // y (the size of this layer's output) is neither written nor read back; others compute y into scratch first.
+    public static void ForwardPooled(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> pooled, Span<int> indices,
+        int batch, in ConvGeometry g, in PoolGeometry pool, bool relu = false)
+    {
+        if (pool.C != g.OutC || pool.InH != g.OutH || pool.InW != g.OutW)
+            throw new ArgumentException($"pool reads {pool.C}×{pool.InH}×{pool.InW} but the layer's output is {g.OutC}×{g.OutH}×{g.OutW}.", nameof(pool));
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(b, g.OutC, nameof(b));
+        Spans.Require<float>(pooled, (long)batch * pool.OutSize, nameof(pooled));
+        Spans.Require<int>(indices, (long)batch * pool.OutSize, nameof(indices));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pb = b, pp = pooled)
+        fixed (int* pi = indices)
+            Correlation.DirectPooled(px, g.InC, g.InH, g.InW, new WeightView(pw, g.InC * kk, kk), pb,
+                new PooledOutput { Values = pp, Indices = pi, Pool = pool }, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC];
     // dxThroughReLU: x is a ReLU's output and dx that ReLU's input gradient, zero wherever x <= 0 (the ReLU's backward, stored
     // in the same pass)

@@ -131,6 +131,28 @@ internal static unsafe class Correlation
         if (gate != null) ReLUGate.Apply(gate, output, (long)batch * outC * outH * outW);
     }
 
+    /// <summary><see cref="Direct"/> followed by the MaxPool2d <paramref name="pool"/> (its values and argmax): at stride 1 with
+    /// k &gt; 1 and a pool whose kernel is its stride, each band is pooled from its thread's buffer and out is never made;
+    /// otherwise out is computed into scratch and pooled.</summary>
+    public static void DirectPooled(float* input, int inC, int inH, int inW, WeightView w, float* bias, PooledOutput pool,
+        int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        if (s == 1 && k > 1 && pool.Pool.Kernel == pool.Pool.Stride)
+        {
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, null, outC, outH, outW, k, p, false, batch, relu, pool: &pool);
+            return;
+        }
+        float* output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
+        Direct(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
+        var job = new MaxPoolJob
+        {
+            Path = KernelOptions.Path, X = output, XEnd = output + (long)batch * outC * outH * outW, Y = pool.Values,
+            Indices = pool.Indices, G = pool.Pool,
+        };
+        WorkerPool.Run(ref job, batch * outC, KernelOptions.Threads);
+    }
+
     /// <summary><see cref="Transposed"/> of a MaxUnpool2d's output, given as its input and argmax: at stride 1 (with
     /// k − 1 − p ≥ 0 and k &gt; 1) each band unpools the input rows it packs and the unpooled tensor is never written;
     /// otherwise it is unpooled into scratch first. in [N, inC, inH, inW] = unpool's output, unpool.Pool.InH × InW = inH × inW.</summary>

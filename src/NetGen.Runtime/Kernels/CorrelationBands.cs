@@ -20,10 +20,12 @@ internal static unsafe class CorrelationBands
     /// in [N, inC, inH, inW] → out [N, outC, outH, outW]; bias may be null; <paramref name="relu"/> stores max(out, 0);
     /// a <paramref name="gate"/> laid out like out stores 0 wherever it is not positive (a ReLU's backward).
     /// With <paramref name="unpool"/> the input is that MaxUnpool2d's output, never written: each band unpools the rows it
-    /// packs (input is then ignored; pad must be ≥ 0). Same sums as unpooling first.</summary>
+    /// packs (input is then ignored; pad must be ≥ 0). Same sums as unpooling first. With <paramref name="pool"/> (kernel =
+    /// stride, input = out's shape, no gate) out is never written: each task stores its band in its thread's buffer and pools
+    /// it into pool's values and argmax, bands a whole number of windows tall; same values and argmax as pooling out.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
         float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
-        UnpooledInput* unpool = null)
+        UnpooledInput* unpool = null, PooledOutput* pool = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -36,10 +38,11 @@ internal static unsafe class CorrelationBands
         // per task: see CorrelationBandJob.RunNineTaps.
         bool nineTaps = path == VectorPath.Vector512 && inC * k * k == 9 && outW >= 16;
         int planBlocks = nineTaps ? 1 : coBlocks;
-        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads);
+        int rowMultiple = pool == null ? 1 : pool->Pool.Stride;
+        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
-            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads);
+            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
@@ -74,6 +77,14 @@ internal static unsafe class CorrelationBands
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
         };
         int tasks = batch * plan.BandsPerSample * plan.Groups;
+        if (pool != null)
+        {
+            job.Pooled = *pool;
+            // A task's channels: all of them with nine taps, else its group's blocks.
+            int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
+            job.BandOutFloats = (long)taskChannels * plan.Rows * outW + 64;
+            job.BandOut = ws.Get<float>(ScratchSlot.BandOutput, threads * job.BandOutFloats);
+        }
         if (unpool == null)
         {
             WorkerPool.Run(ref job, tasks, threads);
@@ -108,12 +119,15 @@ internal static unsafe class CorrelationBands
 
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
 
-    private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads);
+    private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads,
+        int RowMultiple);
 
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
-    /// a thread runs, plus a quarter task of imbalance at the end. One thread takes the fewest, largest bands.</summary>
-    internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads)
+    /// a thread runs, plus a quarter task of imbalance at the end. One thread takes the fewest, largest bands. Bands are a
+    /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last.</summary>
+    internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads,
+        int rowMultiple = 1)
     {
         int cols = outW + k - 1;
         long tileWork = (long)inC * k * k * tileChannels * tileWidth + StoreCost;
@@ -125,6 +139,7 @@ internal static unsafe class CorrelationBands
             int rows = (outH + bands - 1) / bands;
             // Every count of bands that rounds to the same rows gives the same tasks; the smallest one has the fewest.
             if (bands > 1 && (outH + bands - 2) / (bands - 1) == rows) continue;
+            if (rows < outH && rows % rowMultiple != 0) continue;
             int bandsPerSample = (outH + rows - 1) / rows;
             long positions = (long)(rows - 1) * cols + outW;
             long tiles = (positions + tileWidth - 1) / tileWidth;
@@ -171,6 +186,10 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int* Hits;
     public bool ScanAll;
     public int Bad;
+    /// <summary>Set (Values non-null) when a pool follows: see PoolBand.</summary>
+    public PooledOutput Pooled;
+    public float* BandOut;
+    public long BandOutFloats;
 
     public void Execute(int task, int worker)
     {
@@ -186,12 +205,35 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         }
 
         int* taps = rows == Rows ? Taps : LastTaps;
-        if (NineTaps)
-        {
-            RunNineTaps(packed, taps, n, y0, rows);
-            return;
-        }
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
+        int firstChannel = NineTaps ? 0 : cbStart * TileChannels, endChannel = NineTaps ? OutC : Math.Min(OutC, cbEnd * TileChannels);
+        // With a pool after the layer, channel o's rows go to this thread's band buffer instead, [channel][Rows][OutW].
+        float* bandOut = Pooled.Values == null ? null : BandOut + worker * BandOutFloats - (long)firstChannel * Rows * OutW;
+        if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
+        else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, worker, bandOut);
+        if (bandOut != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+    }
+
+    /// <summary>Pools channels [first, end) of the band from its buffer: pooled rows y0 / s up to the last whose windows
+    /// the band holds, with the argmax as offsets in the whole output plane.</summary>
+    private readonly void PoolBand(int n, int y0, int rows, int first, int end, float* bandOut)
+    {
+        var g = Pooled.Pool;
+        int oyFrom = y0 / g.Stride, oyTo = Math.Min(g.OutH, (y0 + rows) / g.Stride);
+        if (oyTo <= oyFrom) return;
+        long planeFloats = (long)Rows * OutW;
+        for (int o = first; o < end; o++)
+        {
+            float* plane = bandOut + o * planeFloats;
+            long at = ((long)n * OutC + o) * g.OutPlane;
+            // The pool reads rows oy·s .. oy·s + s − 1 of a plane that starts y0 rows above the buffer.
+            var job = new MaxPoolJob { Path = Path, XEnd = plane + (long)rows * OutW, G = g };
+            job.Rows(plane - (long)y0 * OutW, Pooled.Values + at, Pooled.Indices + at, oyFrom, oyTo);
+        }
+    }
+
+    private readonly void RunTiles(float* packed, int* taps, int n, int y0, int rows, int cbStart, int cbEnd, int worker, float* bandOut)
+    {
         float* tile = Scratch + (long)worker * TileChannels * TileWidth;
         // Storing from registers needs a vector to touch at most two output rows.
         bool placed = Path == VectorPath.Vector512 && Cols >= 16;
@@ -206,7 +248,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             if (placed)
             {
                 CorrelationStore.Place(placements, TileWidth / 16, start, from, to, Cols, OutW);
-                for (int cb = cbStart; cb < cbEnd; cb++) RunPlaced(packed + start, taps, placements, n, y0, cb);
+                for (int cb = cbStart; cb < cbEnd; cb++) RunPlaced(packed + start, taps, placements, n, y0, cb, bandOut);
                 continue;
             }
             for (int cb = cbStart; cb < cbEnd; cb++)
@@ -220,7 +262,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                 for (int j = 0; j < channels; j++)
                 {
                     int o = cb * TileChannels + j;
-                    float* dst = Output + (((long)n * OutC + o) * OutH + y0) * OutW;
+                    float* dst = Dest(n, y0, o, bandOut);
                     CorrelationStore.Rows(tile + j * TileWidth - start, from, to, Cols, OutW,
                         Bias != null ? Bias[o] : 0f, dst, Path, Relu, Gate == null ? null : Gate + (dst - Output));
                 }
@@ -232,14 +274,15 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     /// inputs once and every output channel reuses them. The tiles would reload them per block of 4 channels and spend more
     /// on set-up and stores than on the 9 multiply-adds of an output; here a vector of outputs is 9 multiply-adds with
     /// broadcast weights and one whole store. Same sums in the same order as the tiles (bias first, taps in order).</summary>
-    private readonly void RunNineTaps(float* packed, int* taps, int n, int y0, int rows)
+    private readonly void RunNineTaps(float* packed, int* taps, int n, int y0, int rows, float* bandOut)
     {
         int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
         // Every value the channel loop reads is a local: through pointers it would be reloaded after each store.
         int w0 = WeightIndex[0], w1 = WeightIndex[1], w2 = WeightIndex[2], w3 = WeightIndex[3], w4 = WeightIndex[4];
         int w5 = WeightIndex[5], w6 = WeightIndex[6], w7 = WeightIndex[7], w8 = WeightIndex[8];
         float* weights = Weights.Data, bias = Bias, gate = Gate, output = Output;
-        long outStride = Weights.OutStride, plane = (long)OutH * OutW;
+        long outStride = Weights.OutStride, plane = bandOut == null ? (long)OutH * OutW : (long)Rows * OutW;
+        float* first = Dest(n, y0, 0, bandOut);
         int outC = OutC, outW = OutW, cols = Cols;
         bool relu = Relu;
         var zero = Vector512<float>.Zero;
@@ -252,7 +295,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         {
             int c0 = Math.Min(c, outW - width);
             float* x = packed + r * cols + c0;
-            float* dst = output + ((long)n * outC * OutH + y0 + r) * outW + c0;
+            float* dst = first + (long)r * outW + c0;
             float* w = weights;
             Vector512<float> x0 = Vector512.Load(x + t0), x1 = Vector512.Load(x + t1), x2 = Vector512.Load(x + t2);
             Vector512<float> x3 = Vector512.Load(x + t3), x4 = Vector512.Load(x + t4), x5 = Vector512.Load(x + t5);
@@ -306,12 +349,13 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         value.Store(dst);
     }
 
-    private readonly void RunPlaced(float* input, int* taps, VectorPlacement* placements, int n, int y0, int cb)
+    private readonly void RunPlaced(float* input, int* taps, VectorPlacement* placements, int n, int y0, int cb, float* bandOut)
     {
         int o = cb * TileChannels;
         var sink = new PlacedSink
         {
-            Output0 = Plane(n, y0, o), Output1 = Plane(n, y0, o + 1), Output2 = Plane(n, y0, o + 2), Output3 = Plane(n, y0, o + 3),
+            Output0 = Plane(n, y0, o, bandOut), Output1 = Plane(n, y0, o + 1, bandOut),
+            Output2 = Plane(n, y0, o + 2, bandOut), Output3 = Plane(n, y0, o + 3, bandOut),
             Bias0 = BiasOf(o), Bias1 = BiasOf(o + 1), Bias2 = BiasOf(o + 2), Bias3 = BiasOf(o + 3),
             Placements = placements, Channels = Math.Min(TileChannels, OutC - o), Relu = Relu,
             Gated = Gate != null, GateShift = Gate - Output,
@@ -323,7 +367,11 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     }
 
     // Output channel o of sample n from row y0 on; channels past the last one are never stored to.
-    private readonly float* Plane(int n, int y0, int o) => Output + (((long)n * OutC + Math.Min(o, OutC - 1)) * OutH + y0) * OutW;
+    private readonly float* Plane(int n, int y0, int o, float* bandOut) => Dest(n, y0, Math.Min(o, OutC - 1), bandOut);
+
+    // Where output channel o of sample n stores its rows from y0 on: the output, or the band buffer (see Execute).
+    private readonly float* Dest(int n, int y0, int o, float* bandOut) =>
+        bandOut == null ? Output + (((long)n * OutC + o) * OutH + y0) * OutW : bandOut + (long)o * Rows * OutW;
 
     private readonly float BiasOf(int o) => Bias != null && o < OutC ? Bias[o] : 0f;
 
@@ -398,6 +446,15 @@ internal unsafe struct CorrelationBandJob : IParallelJob
 /// <summary>A MaxUnpool2d's output given by its input and its pool's argmax: Values and Indices [N, Pool.C, Pool.OutH, Pool.OutW]
 /// unpool to [N, Pool.C, Pool.InH, Pool.InW].</summary>
 internal unsafe struct UnpooledInput
+{
+    public float* Values;
+    public int* Indices;
+    public PoolGeometry Pool;
+}
+
+/// <summary>A MaxPool2d right after a correlation: Values and Indices [N, Pool.C, Pool.OutH, Pool.OutW], Pool.Kernel =
+/// Pool.Stride, Pool.InH × Pool.InW the correlation's output plane.</summary>
+internal unsafe struct PooledOutput
 {
     public float* Values;
     public int* Indices;

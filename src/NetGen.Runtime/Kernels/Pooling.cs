@@ -106,13 +106,17 @@ internal unsafe struct MaxPoolJob : IParallelJob
 
     public void Execute(int task, int worker)
     {
-        float* x = X + (long)task * G.InPlane;
-        float* y = Y + (long)task * G.OutPlane;
-        int* indices = Indices + (long)task * G.OutPlane;
+        Rows(X + (long)task * G.InPlane, Y + (long)task * G.OutPlane, Indices + (long)task * G.OutPlane, 0, G.OutH);
+    }
+
+    /// <summary>Output rows [oyFrom, oyTo) of one plane: x, y, indices are the plane's; x is read only on those rows'
+    /// windows (a convolution's band buffer can stand in for them: see CorrelationBands), and a vector never reads past XEnd.</summary>
+    public readonly void Rows(float* x, float* y, int* indices, int oyFrom, int oyTo)
+    {
         int lanes = Path switch { VectorPath.Vector512 => 16, VectorPath.Vector256 => 8, _ => 1 };
         bool vector = lanes > 1 && (G.Stride == 1 || (G.Stride == 2 && (lanes == 16 || Avx2.IsSupported)));
         bool pairs = lanes == 16 && G.Kernel == 2 && G.Stride == 2 && G.OutW >= 16;
-        for (int oy = 0; oy < G.OutH; oy++)
+        for (int oy = oyFrom; oy < oyTo; oy++)
         {
             int ox = 0;
             if (pairs)

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
-internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, Count }
+internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, BandOutput, Count }
 
 internal sealed unsafe class Workspace
 {
