@@ -1,6 +1,8 @@
 // Stride-1 correlations (every stride-1 convolution's forward pass and input gradient) in bands of output rows: each task
 // packs the padded input rows its band reads into its own thread's buffer and runs the tiles over them, so there is one
 // dispatch, each thread reads only what it packed (no lines pulled from the other core), and no padding rows are computed.
+// In inference two neighbours ride along: an unpool before the layer is done while packing (each band unpools the rows it
+// reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
