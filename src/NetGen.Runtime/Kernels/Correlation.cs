@@ -145,12 +145,7 @@ internal static unsafe class Correlation
         }
         float* output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
         Direct(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
-        var job = new MaxPoolJob
-        {
-            Path = KernelOptions.Path, X = output, XEnd = output + (long)batch * outC * outH * outW, Y = pool.Values,
-            Indices = pool.Indices, G = pool.Pool,
-        };
-        WorkerPool.Run(ref job, batch * outC, KernelOptions.Threads);
+        MaxPoolJob.Run(output, pool.Values, pool.Indices, batch * outC, pool.Pool);
     }
 
     /// <summary><see cref="Transposed"/> of a MaxUnpool2d's output, given as its input and argmax: at stride 1 (with

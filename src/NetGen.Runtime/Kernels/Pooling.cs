@@ -19,10 +19,7 @@ public static unsafe class MaxPool2dKernel
         Spans.Require<int>(indices, planes * g.OutPlane, nameof(indices));
         fixed (float* px = x, py = y)
         fixed (int* pi = indices)
-        {
-            var job = new MaxPoolJob { Path = KernelOptions.Path, X = px, XEnd = px + planes * g.InPlane, Y = py, Indices = pi, G = g };
-            WorkerPool.Run(ref job, (int)planes, KernelOptions.Threads);
-        }
+            MaxPoolJob.Run(px, py, pi, (int)planes, g);
     }
 
     // dy, indices: [N, C, OutH, OutW] -> dx: [N, C, InH, InW] (overwritten, skipped if empty)
@@ -103,6 +100,13 @@ internal unsafe struct MaxPoolJob : IParallelJob
     public float* X, XEnd, Y;
     public int* Indices;
     public PoolGeometry G;
+
+    /// <summary>Pools `planes` planes of x into y and indices, one plane per task.</summary>
+    public static void Run(float* x, float* y, int* indices, int planes, in PoolGeometry g)
+    {
+        var job = new MaxPoolJob { Path = KernelOptions.Path, X = x, XEnd = x + (long)planes * g.InPlane, Y = y, Indices = indices, G = g };
+        WorkerPool.Run(ref job, planes, KernelOptions.Threads);
+    }
 
     public void Execute(int task, int worker)
     {
