@@ -39,10 +39,13 @@ public class MemoryPlanTests
     }
 
     // A convolution, or a batch norm right after one, followed by a ReLU: both modes fuse them and write only the ReLU's
-    // output, so the network holds no array for this one.
+    // output, so the network holds no array for this one. A convolution (and its ReLU) whose pool both modes run in the
+    // convolution's call: only the pool's output is written.
     private static bool IsNeverWritten(NetworkInfo info, int layer)
     {
         var layers = info.Layers;
+        if (layer + 1 < layers.Count && FusionRules.PoolsInConvolution(info, layer + 1)) return true;
+        if (layer + 2 < layers.Count && layers[layer + 1].Kind == LayerKind.ReLU && FusionRules.PoolsInConvolution(info, layer + 2)) return true;
         if (layer + 1 >= layers.Count || layers[layer + 1].Kind != LayerKind.ReLU) return false;
         bool IsConvolution(int i) => i >= 0 && layers[i].Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d;
         return IsConvolution(layer) || (layers[layer].Kind == LayerKind.BatchNorm2d && IsConvolution(layer - 1));

@@ -132,3 +132,27 @@ public partial class FusedEpilogueNet
 public partial class TrainingFusionNet
 {
 }
+
+/// <summary>Convolutions that both modes run with the pool after them as one call: conv → ReLU → pool on a one-channel
+/// input 18 wide (the nine-tap rows), conv → pool without a ReLU, pooling 8×9 to 4×4 (an odd width drops its last column),
+/// then back up through unpools that read those pools' argmax.</summary>
+[Network(InputChannels = 1, Height = 16, Width = 18, Classes = 2)]
+[Conv2d(4, 3, Padding = 1)]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(8, 3, Padding = 1)]
+[MaxPool2d(2)]
+[Conv2d(8, 3, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(8, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(4, 3, Padding = 1)]
+[ReLU]
+[Classifier]
+public partial class PooledConvNet
+{
+}

@@ -33,7 +33,11 @@ internal sealed class EmitPlan
         Input = new Tensor("_input", ChainFields[Gradients.ChainOfInput], model.Input, "input");
         _ids = LayerIds(model);
         Fusions = InferenceFusion.For(model);
-        TrainingFusions = TrainingFusion.For(model);
+        // A convolution + ReLU whose pool training fuses too runs as that one call, not as a pair.
+        var pairs = new List<TrainingFusion>();
+        foreach (var pair in TrainingFusion.For(model))
+            if (PooledFusionContaining(pair.Producer) is null) pairs.Add(pair);
+        TrainingFusions = pairs;
         GatedReLUs = TrainingFusion.GatedByConsumer(model);
 
         int count = model.Layers.Count;
@@ -141,6 +145,22 @@ internal sealed class EmitPlan
         return null;
     }
 
+    /// <summary>The fused run with a pool that <paramref name="layer"/> belongs to, when training runs it too (see
+    /// <see cref="IsInferenceOnly"/>), or null.</summary>
+    public InferenceFusion? PooledFusionContaining(int layer) =>
+        FusionContaining(layer) is { Pool: >= 0 } fusion && !IsInferenceOnly(fusion) ? fusion : null;
+
+    /// <summary>Whether training runs some convolution with the pool after it as one call.</summary>
+    public bool HasPooledTrainingFusion
+    {
+        get
+        {
+            foreach (var fusion in Fusions)
+                if (PooledFusionContaining(fusion.Conv) is not null) return true;
+            return false;
+        }
+    }
+
     /// <summary>The training-mode pair that <paramref name="layer"/> belongs to (as producer or ReLU), or null.</summary>
     public TrainingFusion? TrainingFusionContaining(int layer)
     {
@@ -167,18 +187,24 @@ internal sealed class EmitPlan
     public IReadOnlyList<int> GatedReLUs { get; }
 
     /// <summary>Whether some pass runs the layer's own forward method: a layer fused in both modes has none.</summary>
-    public bool RunsOwnForward(int layer) => FusionContaining(layer) is null || TrainingFusionContaining(layer) is null;
+    public bool RunsOwnForward(int layer) =>
+        FusionContaining(layer) is null || TrainingFusionContaining(layer) is null && PooledFusionContaining(layer) is null;
 
-    /// <summary>A convolution or batch norm that both modes fuse with the ReLU after it: every fused call writes the ReLU's
-    /// output, never this one (conv1 before relu1, or bn1 between conv1 and relu1).</summary>
-    public bool IsNeverWritten(int layer) => !RunsOwnForward(layer) && Model.Layers[layer].Kind != LayerKind.ReLU;
+    /// <summary>A layer that both modes fuse with the layers after it, whose output no fused call writes: conv1 before relu1
+    /// (the call writes relu1's output), bn1 between conv1 and relu1, or conv1 and relu1 before pool1 when both modes pool
+    /// in the convolution's call (only pool1's output and argmax are written).</summary>
+    public bool IsNeverWritten(int layer) =>
+        !RunsOwnForward(layer) && FusionContaining(layer)!.Last != layer && TrainingFusionContaining(layer)?.ReLU != layer;
 
-    /// <summary>The method of a fused run: a convolution with only a ReLU after it is the same call in both modes, so its
-    /// method is shared (Conv1Relu1FusedForward); one that folds a batch norm or reads an unpool is inference only.</summary>
+    /// <summary>The method of a fused run: a convolution with only a ReLU (and a pool) after it is the same call in both modes,
+    /// so its method is shared (Conv1Relu1FusedForward, Conv1Relu1Pool1FusedForward); one that folds a batch norm or reads an
+    /// unpool is inference only.</summary>
     public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
 
-    /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart.</summary>
-    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0 || fusion.Pool >= 0;
+    /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart. A batch norm
+    /// trains on batch statistics, and a deconvolution's weight gradient reads the unpooled input; a pool after a convolution
+    /// needs neither its input nor the ReLU's kept (its backward routes through the argmax, gated by the pooled values).</summary>
+    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0;
 
     /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
     public string FusedMethod(TrainingFusion fusion) =>

@@ -46,13 +46,22 @@ internal static class HeaderEmitter
             string fused = what.Count == 1 ? what[0] : string.Join(", ", what.GetRange(0, what.Count - 1)) + " and " + what[^1];
             writer.WriteLine($"// Inference fuses {fused}: {string.Join(", ", names)}.");
         }
-        if (plan.TrainingFusions.Count > 0)
+        if (plan.TrainingFusions.Count > 0 || plan.HasPooledTrainingFusion)
         {
-            var names = new List<string>();
+            // In layer order: the pairs, and the convolution + pool runs that training shares with inference.
+            var names = new SortedDictionary<int, string>();
             foreach (var fusion in plan.TrainingFusions)
-                names.Add($"{plan.Layer(fusion.Producer).Name} + {plan.Layer(fusion.ReLU).Name}");
-            writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");
-            writer.WriteLine($"// {string.Join(", ", names)}.");
+                names[fusion.Producer] = $"{plan.Layer(fusion.Producer).Name} + {plan.Layer(fusion.ReLU).Name}";
+            foreach (var fusion in plan.Fusions)
+                if (plan.PooledFusionContaining(fusion.Conv) is not null) names[fusion.Conv] = plan.FusedNames(fusion);
+            if (plan.HasPooledTrainingFusion)
+            {
+                writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, a stride-1 convolution's pool as inference");
+                writer.WriteLine("// does, and a batch norm's backward with the ReLU's:");
+            }
+            else
+                writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");
+            writer.WriteLine($"// {string.Join(", ", names.Values)}.");
         }
         var gated = new List<string>();
         foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(relu + 1).Name}");

@@ -3,8 +3,9 @@
 // ConvTranspose2d directly after a MaxUnpool2d, which unpools each band of input rows as it packs them
 // (ConvTranspose2dKernel.ForwardFromUnpool), so the unpool's output is never written, and a stride-1 Conv2d (with its
 // batch norm and ReLU) directly before a MaxPool2d whose windows are its stride, which pools each band of output rows
-// from its thread's buffer (Conv2dKernel.ForwardPooled), so only the pool's output is written. Training keeps them apart:
-// batch norm then uses batch statistics, and Backward needs every intermediate output.
+// from its thread's buffer (Conv2dKernel.ForwardPooled), so only the pool's output is written. Training runs a run with a
+// batch norm or an unpool apart (batch norm then uses batch statistics, and the deconvolution's weight gradient reads the
+// unpooled input), but a convolution (+ ReLU) + pool as the same call: Backward reads neither output it skips.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -42,10 +43,6 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
         return fusions;
     }
 
-    /// <summary>Whether the convolution at <paramref name="conv"/> takes the MaxUnpool2d right before it as one call: a
-    /// ConvTranspose2d at stride 1 with a kernel over 1×1 and padding below it (the band engine's case), after an unpool whose
-    /// pool's windows do not overlap (each argmax in its own cell: the rows unpool densely). Only this layer reads the unpool's
-    /// output, since a Skip after the unpool would stand between them.</summary>
     /// <summary>Whether the MaxPool2d at <paramref name="pool"/> runs in the call of the Conv2d at <paramref name="conv"/> (with
     /// only its batch norm and ReLU between): stride 1, a kernel over 1×1, pool windows as tall and wide as their stride (the
     /// band engine pools whole bands). A Skip between them would keep the pool's input alive, and stands between.</summary>
@@ -56,6 +53,10 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
                layers[pool].Kernel == layers[pool].Stride;
     }
 
+    /// <summary>Whether the convolution at <paramref name="conv"/> takes the MaxUnpool2d right before it as one call: a
+    /// ConvTranspose2d at stride 1 with a kernel over 1×1 and padding below it (the band engine's case), after an unpool whose
+    /// pool's windows do not overlap (each argmax in its own cell: the rows unpool densely). Only this layer reads the unpool's
+    /// output, since a Skip after the unpool would stand between them.</summary>
     private static bool ReadsUnpool(EquatableArray<LayerModel> layers, int conv)
     {
         var layer = layers[conv];

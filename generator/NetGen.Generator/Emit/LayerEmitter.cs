@@ -53,7 +53,7 @@ internal static class LayerEmitter
     private static string FusedInto(EmitPlan plan, int index)
     {
         string inference = plan.FusedMethod(plan.FusionContaining(index)!);
-        string training = plan.FusedMethod(plan.TrainingFusionContaining(index)!);
+        string training = plan.TrainingFusionContaining(index) is { } pair ? plan.FusedMethod(pair) : inference;
         return inference == training ? $"in {inference}" : $"in {inference} and {training}";
     }
 
@@ -93,17 +93,18 @@ internal static class LayerEmitter
     }
 
     /// <summary>The one call a fused run makes in place of its layers' forward methods: see <see cref="InferenceFusion"/>.
-    /// A convolution with only a ReLU after it runs so in both modes; with a batch norm or an unpool before it, in inference
-    /// only, and then training's convolution + ReLU pair gets its own method.</summary>
+    /// A convolution with only a ReLU (and a pool) after it runs so in both modes; with a batch norm or an unpool before it,
+    /// in inference only, and then training's convolution + ReLU pair gets its own method.</summary>
     public static void WriteFused(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
-        if (!EmitPlan.IsInferenceOnly(fusion))
+        bool inferenceOnly = EmitPlan.IsInferenceOnly(fusion);
+        if (!inferenceOnly && fusion.Pool < 0)
         {
             WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: true);
             return;
         }
-        WriteFusedInference(writer, plan, fusion);
-        if (fusion.BatchNorm < 0 && fusion.ReLU >= 0)
+        WriteFusedCall(writer, plan, fusion);
+        if (inferenceOnly && fusion.BatchNorm < 0 && fusion.ReLU >= 0)
         {
             writer.WriteLine();
             WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: false);
@@ -143,14 +144,16 @@ internal static class LayerEmitter
     }
 
     // A convolution with the batch norm after it folded into its weights, and the ReLU after that if any; a transposed one
-    // may also read the unpool before it as pooled values and argmax.
-    private static void WriteFusedInference(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    // may also read the unpool before it as pooled values and argmax, a direct one pool its output. Inference only, but
+    // for a convolution (+ ReLU) + pool, which training runs too.
+    private static void WriteFusedCall(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
         int conv = fusion.Conv;
         bool transposed = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d;
         var output = plan.OutputOf(fusion.Last);
         string convName = plan.Layer(conv).Name;
-        writer.WriteLine($"// {plan.FusedNames(fusion)}, inference only: one call writes {output.Contents} instead of one pass over memory per layer.");
+        string modes = EmitPlan.IsInferenceOnly(fusion) ? "inference only" : "in both modes";
+        writer.WriteLine($"// {plan.FusedNames(fusion)}, {modes}: one call writes {output.Contents} instead of one pass over memory per layer.");
         if (fusion.Unpool >= 0)
         {
             string unpoolName = plan.Layer(fusion.Unpool).Name, poolName = plan.Layer(plan.Layer(fusion.Unpool).Partner).Name;
@@ -165,7 +168,13 @@ internal static class LayerEmitter
         {
             string before = plan.Layer(fusion.Pool - 1).Name, poolName = plan.Layer(fusion.Pool).Name;
             writer.WriteLine($"// {poolName} pools each band of output rows from the thread's buffer as {convName} finishes it, so {before}'s output is");
-            writer.WriteLine($"// neither written nor read back. Training runs {poolName} apart.");
+            if (EmitPlan.IsInferenceOnly(fusion))
+                writer.WriteLine($"// neither written nor read back. Training runs {poolName} apart.");
+            else
+            {
+                writer.WriteLine($"// neither written nor read back (it has no array). Backward loses nothing: {poolName}'s backward routes dy through its argmax");
+                writer.WriteLine($"// (gated by its own positive outputs where a ReLU comes before it), and {convName}'s reads its input.");
+            }
         }
         if (fusion.BatchNorm >= 0)
             writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");

@@ -55,8 +55,10 @@ internal static class PassEmitter
                 /// Inference mode runs each convolution with the batch norm (folded into its weights from the current parameters
                 /// and running statistics) and ReLU after it as one kernel call.
                 """);
-        if (plan.TrainingFusions.Count > 0)
-            writer.WriteLine("/// Training mode runs each convolution or batch norm with the ReLU right after it as one kernel call.");
+        if (plan.TrainingFusions.Count > 0 || plan.HasPooledTrainingFusion)
+            writer.WriteLine(plan.HasPooledTrainingFusion
+                ? "/// Training mode runs each convolution or batch norm with the ReLU (and a convolution's pool) after it as one kernel call."
+                : "/// Training mode runs each convolution or batch norm with the ReLU right after it as one kernel call.");
         writer.WriteLine("/// </summary>");
         using (writer.WriteBlock("public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch, bool training = false)"))
         {
@@ -77,7 +79,7 @@ internal static class PassEmitter
             using (writer.WriteBlock("for (int start = 0; start < batch; start += step)"))
             {
                 writer.WriteLine("int n = Math.Min(step, batch - start);");
-                if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0)
+                if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0 && !plan.HasPooledTrainingFusion)
                     WriteAligned(writer, ForwardLines(plan, Mode.Either));
                 else
                 {
@@ -121,6 +123,17 @@ internal static class PassEmitter
                 lines.Add(new Line($"{plan.FusedMethod(fusion)}(start, n);", Lap("Forward", fusion.Conv),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(last.Output)}, {plan.FusedNames(fusion)}"));
                 i = fusion.Last;
+                continue;
+            }
+            if (mode == Mode.Training && plan.FusionStartingAt(i) is { Pool: >= 0 } pooled && plan.PooledFusionContaining(i) is not null)
+            {
+                // The same call as inference's; the layers after the convolution are lapped after it, as a pair's ReLU is.
+                lines.Add(new Line($"{plan.FusedMethod(pooled)}(start, n);", Lap("Forward", i),
+                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[pooled.Last].Output)}, {plan.FusedNames(pooled)}"));
+                for (int j = i + 1; j <= pooled.Last; j++)
+                    lines.Add(new Line("", Lap("FusedForward", j),
+                        $"{model.Layers[j].Name}: " + (j == pooled.Pool ? $"pooled from {layer.Name}'s bands" : $"in {layer.Name}'s output store")));
+                i = pooled.Last;
                 continue;
             }
             if (mode == Mode.Training && plan.TrainingFusionContaining(i) is { } pair && pair.Producer == i)

@@ -54,7 +54,8 @@ internal static class StorageEmitter
             if (plan.IsNeverWritten(i)) unwritten.Add(plan.Layer(i).Name);
         if (unwritten.Count > 0)
         {
-            writer.WriteLine("// No array for the outputs of these layers: both modes run each fused with the ReLU after it, writing only the ReLU's:");
+            writer.WriteLine("// No array for the outputs of these layers: both modes run each fused with the layers after it, whose call writes only");
+            writer.WriteLine("// the last one's output (a ReLU's, or a pool's):");
             writer.WriteLine($"// {string.Join(", ", unwritten)}.");
         }
         writer.WriteLine($"private readonly float[] {plan.Input.Field}; // input: {Literals.BatchShape(plan.Input.Shape)}");

@@ -3,7 +3,8 @@
 // own output (y > 0), and a convolution's or batch norm's backward reads its input (and saved statistics), never its output.
 // After a batch norm the ReLU's backward is folded in too: the batch norm's backward reads dy·(y > 0) on the fly.
 // Any other ReLU followed by a convolution, classifier, pool or unpool has its backward applied by that layer's backward,
-// which stores its dx only where the ReLU's output (its own x, or for a pool its pooled y) is positive.
+// which stores its dx only where the ReLU's output (its own x, or for a pool its pooled y) is positive. A convolution + ReLU
+// with a pool after it that inference fuses (InferenceFusion, not inference-only) runs as that call instead of as a pair.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
