@@ -1,5 +1,5 @@
-// The generator's rule for a pool fused into the convolution before it, restated from a network's layer table, for the
-// tests that check what a generated network allocates and what its profile records as fused.
+// The generator's fusion rules, restated from a network's layer table, for the tests that check what a generated network
+// allocates and what its profile records as fused.
 using NetGen.Model;
 
 namespace NetGen.EndToEnd.Tests;
@@ -15,5 +15,37 @@ internal static class FusionRules
         if (pool <= 0 || layers[pool].Kind != LayerKind.MaxPool2d || layers[pool].Pool is not { } g || g.Kernel != g.Stride) return false;
         int conv = layers[pool - 1].Kind == LayerKind.ReLU ? pool - 2 : pool - 1;
         return conv >= 0 && layers[conv].Kind == LayerKind.Conv2d && layers[conv].Conv is { Stride: 1, Kernel: > 1 };
+    }
+
+    /// <summary>Whether an inference-mode Forward writes the layer's output: every layer but those that inference runs in a
+    /// fused call and not last. A run is a Conv2d or ConvTranspose2d with, where present, the MaxUnpool2d right before a
+    /// stride-1 deconvolution (kernel over 1×1, padding below it, pool windows that do not overlap), then a BatchNorm2d, a
+    /// ReLU and a pool as in <see cref="PoolsInConvolution"/>.</summary>
+    public static bool InferenceWrites(NetworkInfo info, int layer)
+    {
+        var layers = info.Layers;
+        for (int conv = 0; conv < layers.Count; conv++)
+        {
+            if (layers[conv].Kind is not (LayerKind.Conv2d or LayerKind.ConvTranspose2d)) continue;
+            var members = new List<int>();
+            if (ReadsUnpool(info, conv)) members.Add(conv - 1);
+            members.Add(conv);
+            int next = conv + 1;
+            if (next < layers.Count && layers[next].Kind == LayerKind.BatchNorm2d) members.Add(next++);
+            if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) members.Add(next++);
+            if (next < layers.Count && layers[next].Kind == LayerKind.MaxPool2d && layers[conv].Kind == LayerKind.Conv2d &&
+                layers[conv].Conv is { Stride: 1, Kernel: > 1 } && layers[next].Pool is { } g && g.Kernel == g.Stride)
+                members.Add(next);
+            if (members.Count > 1 && members.IndexOf(layer) is >= 0 and var at && at < members.Count - 1) return false;
+        }
+        return true;
+    }
+
+    private static bool ReadsUnpool(NetworkInfo info, int conv)
+    {
+        var layers = info.Layers;
+        return conv > 0 && layers[conv - 1].Kind == LayerKind.MaxUnpool2d && layers[conv].Kind == LayerKind.ConvTranspose2d &&
+               layers[conv].Conv is { Stride: 1, Kernel: > 1 } c && c.Padding <= c.Kernel - 1 &&
+               layers[conv - 1].Pool is { } pool && pool.Kernel <= pool.Stride;
     }
 }

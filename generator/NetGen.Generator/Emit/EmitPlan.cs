@@ -43,6 +43,7 @@ internal sealed class EmitPlan
         int count = model.Layers.Count;
         _outputs = new Tensor[count];
         var owned = new List<Tensor>();
+        var trainingOnly = new List<Tensor>();
         for (int i = 0; i < count; i++)
         {
             var layer = model.Layers[i];
@@ -56,8 +57,10 @@ internal sealed class EmitPlan
             _outputs[i] = new Tensor($"_{Literals.Camel(id)}Output", ChainFields[Gradients.ChainOf(i)], layer.Output, layer.Name);
             // An output no pass writes gets no array, so the compiler proves that nothing reads it either.
             if (!IsNeverWritten(i)) owned.Add(_outputs[i]);
+            if (!IsNeverWritten(i) && !InferenceWrites(i)) trainingOnly.Add(_outputs[i]);
         }
         Activations = owned;
+        TrainingOnlyActivations = trainingOnly;
 
         var parameters = new List<ParameterField>();
         foreach (var p in model.Parameters)
@@ -80,6 +83,23 @@ internal sealed class EmitPlan
     /// <summary>The arrays the network allocates for layer outputs, in layer order (aliases and outputs that no pass writes
     /// left out).</summary>
     public IReadOnlyList<Tensor> Activations { get; }
+
+    /// <summary>The activation arrays only training writes and reads (the outputs of layers that inference runs fused and not
+    /// last, as a convolution before its folded batch norm or an unpool read by its deconvolution): allocated by the first
+    /// training-mode Forward, so an inference-only user never pays for them.</summary>
+    public IReadOnlyList<Tensor> TrainingOnlyActivations { get; }
+
+    /// <summary>Whether an inference-mode Forward writes the layer's output: the layer runs alone, or last in its fused run.
+    /// Inference reads no other activation: each call reads what the call before it wrote.</summary>
+    public bool InferenceWrites(int layer) => FusionContaining(layer) is not { } fusion || fusion.Last == layer;
+
+    /// <summary>Whether the array is allocated by the constructor (inference writes it) rather than with training's buffers.</summary>
+    public bool IsTrainingOnly(Tensor tensor)
+    {
+        foreach (var t in TrainingOnlyActivations)
+            if (ReferenceEquals(t, tensor)) return true;
+        return false;
+    }
 
     public IReadOnlyList<ParameterField> Parameters { get; }
 

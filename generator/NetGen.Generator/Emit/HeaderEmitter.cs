@@ -75,8 +75,13 @@ internal static class HeaderEmitter
     // The planned memory per sample, so the cost of a larger MaxBatch, and of training over inference, is visible up front.
     private static void WriteBufferSizes(SourceWriter writer, EmitPlan plan)
     {
-        long activations = plan.Input.Shape.Size;
-        foreach (var t in plan.Activations) activations += t.Shape.Size;
+        long activations = plan.Input.Shape.Size, trainingActivations = 0;
+        foreach (var t in plan.Activations)
+        {
+            if (plan.IsTrainingOnly(t)) trainingActivations += t.Shape.Size;
+            else activations += t.Shape.Size;
+        }
+        int inferenceOutputs = plan.Activations.Count - plan.TrainingOnlyActivations.Count;
         int pools = 0;
         foreach (var layer in plan.Model.Layers)
         {
@@ -85,13 +90,22 @@ internal static class HeaderEmitter
             pools++;
         }
         string argmax = pools == 0 ? "" : ", " + Count(pools, "pool argmax", "pool argmax arrays");
-        writer.WriteLine($"// Buffers per sample of MaxBatch: activations {Bytes(4 * activations)} (input, {Count(plan.Activations.Count, "layer output", "layer outputs")}" +
+        writer.WriteLine($"// Buffers per sample of MaxBatch: activations {Bytes(4 * activations)} (input, {Count(inferenceOutputs, "layer output", "layer outputs")}" +
                          $"{argmax}), allocated by the constructor;");
 
         int skips = plan.Gradients.ConcatenatedSkips.Count;
         string skipBuffers = skips == 0 ? "" : ", " + Count(skips, "Skip buffer", "Skip buffers");
-        writer.WriteLine($"// gradients {Bytes(4 * plan.Gradients.FloatsPerSample)} (2 chain buffers{skipBuffers}), " +
-                         "allocated by the first training-mode Forward.");
+        string trainingOnly = trainingActivations == 0
+            ? ""
+            : $"activations only training writes {Bytes(4 * trainingActivations)} ({Count(plan.TrainingOnlyActivations.Count, "layer output", "layer outputs")}) and ";
+        string training = $"// {trainingOnly}gradients {Bytes(4 * plan.Gradients.FloatsPerSample)} (2 chain buffers{skipBuffers}),";
+        if (training.Length + 44 <= 130)
+            writer.WriteLine(training + " allocated by the first training-mode Forward.");
+        else
+        {
+            writer.WriteLine(training);
+            writer.WriteLine("// allocated by the first training-mode Forward.");
+        }
     }
 
     private static string Count(long n, string one, string many) => n == 1 ? "1 " + one : Thousands(n) + " " + many;

@@ -1,6 +1,7 @@
-// Writes what a network instance holds and the code that fills it: parameters cached from the ParameterSet, activations
-// and pool argmax allocated by the constructor, and the backward-only buffers (gradients, batch statistics) allocated by
-// the first training-mode Forward, so inference never pays for them. After that, Forward and Backward never allocate.
+// Writes what a network instance holds and the code that fills it: parameters cached from the ParameterSet, the activations
+// inference writes and pool argmax allocated by the constructor, and the training-only buffers (activations inference
+// fuses away, gradients, batch statistics) allocated by the first training-mode Forward, so inference never pays for
+// them. After that, Forward and Backward never allocate.
 using System.Collections.Generic;
 using System.Globalization;
 using NetGen.Generator.Model;
@@ -16,8 +17,9 @@ internal static class StorageEmitter
             public int MaxBatch { get; }
             public global::NetGen.Model.ParameterSet Parameters { get; }
 
-            /// <summary>Bytes of the buffers allocated so far: activations and pool argmax from construction on, gradients and
-            /// batch statistics from the first training-mode Forward on. Parameters and their gradients are not counted.</summary>
+            /// <summary>Bytes of the buffers allocated so far: the activations inference writes and pool argmax from construction
+            /// on, the activations only training writes, gradients and batch statistics from the first training-mode Forward on.
+            /// Parameters and their gradients are not counted.</summary>
             public long BufferBytes { get; private set; }
 
             /// <summary>When set, Forward and Backward charge each layer's time to it; null (the default) costs one check per layer.</summary>
@@ -60,7 +62,15 @@ internal static class StorageEmitter
         }
         writer.WriteLine($"private readonly float[] {plan.Input.Field}; // input: {Literals.BatchShape(plan.Input.Shape)}");
         foreach (var t in plan.Activations)
-            writer.WriteLine($"private readonly float[] {t.Field}; // {t.Owner}: {Literals.BatchShape(t.Shape)}");
+            if (!plan.IsTrainingOnly(t))
+                writer.WriteLine($"private readonly float[] {t.Field}; // {t.Owner}: {Literals.BatchShape(t.Shape)}");
+        if (plan.TrainingOnlyActivations.Count > 0)
+        {
+            writer.WriteLine("// Only training writes these (inference runs their layers fused, each call writing the last one's output), so the");
+            writer.WriteLine("// first training-mode Forward allocates them.");
+            foreach (var t in plan.TrainingOnlyActivations)
+                writer.WriteLine($"private float[] {t.Field} = Array.Empty<float>(); // {t.Owner}: {Literals.BatchShape(t.Shape)}");
+        }
 
         var model = plan.Model;
         if (Has(model, LayerKind.MaxPool2d))
@@ -125,7 +135,8 @@ internal static class StorageEmitter
 
             writer.WriteLine($"{plan.Input.Field} = AllocateFloats(checked(maxBatch * {Literals.Int(plan.Input.Shape.Size)}));");
             foreach (var t in plan.Activations)
-                writer.WriteLine($"{t.Field} = AllocateFloats(checked(maxBatch * {Literals.Int(t.Shape.Size)}));");
+                if (!plan.IsTrainingOnly(t))
+                    writer.WriteLine($"{t.Field} = AllocateFloats(checked(maxBatch * {Literals.Int(t.Shape.Size)}));");
             foreach (int i in Layers(model, LayerKind.MaxPool2d))
                 writer.WriteLine($"{plan.PoolIndices(i)} = AllocateInts(checked(maxBatch * {Literals.Int(model.Layers[i].Output.Size)}));");
         }
@@ -139,6 +150,8 @@ internal static class StorageEmitter
         writer.WriteLine("// The buffers only training needs, allocated once and kept: after this, no pass allocates.");
         using (writer.WriteBlock("private void AllocateTrainingBuffers()"))
         {
+            foreach (var t in plan.TrainingOnlyActivations)
+                writer.WriteLine($"{t.Field} = AllocateFloats(checked(MaxBatch * {Literals.Int(t.Shape.Size)}));");
             foreach (int chain in new[] { 0, 1 })
                 writer.WriteLine($"{EmitPlan.ChainFields[chain]} = AllocateFloats(checked(MaxBatch * {Literals.Int(gradients.ChainSize(chain))}));");
             foreach (int skip in gradients.ConcatenatedSkips)
