@@ -39,6 +39,53 @@ public static unsafe class ConvTranspose2dKernel
                 new WeightView(pw, kk, g.OutC * kk), pb, py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
+    // Forward then a 1×1 classifier in one call: classifierWeight [classes, OutC, 1, 1], classifierBias [classes] or empty ->
+    // logits [N, classes, OutH, OutW], the classifier's output on Forward's y (relu applied). A stride-1 layer classifies each
+    // band of output rows from its thread's buffer, so y (the size of this layer's output) is never written nor read back;
+    // other strides compute y into scratch first. The same sums as the two calls.
+    public static void ForwardClassified(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
+        ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias, Span<float> logits, int batch, in ConvGeometry g,
+        int classes, bool relu = false)
+    {
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Classified(x, default, default, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu);
+    }
+
+    // ForwardFromUnpool then a 1×1 classifier in one call, as ForwardClassified: neither the unpooled tensor nor y is written.
+    public static void ForwardFromUnpoolClassified(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias,
+        Span<float> logits, int batch, in ConvGeometry g, int classes, bool relu = false)
+    {
+        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
+            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
+        long planes = (long)batch * pool.C;
+        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
+        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        Classified(pooled, indices, pool, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu);
+    }
+
+    // x is the layer's input, or with indices the unpool's input (pool its geometry).
+    private static void Classified(ReadOnlySpan<float> x, ReadOnlySpan<int> indices, in PoolGeometry pool, ReadOnlySpan<float> w,
+        ReadOnlySpan<float> b, ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias, Span<float> logits, int batch,
+        in ConvGeometry g, int classes, bool relu)
+    {
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), $"classes is {classes}; it must be at least 1.");
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(b, g.OutC, nameof(b));
+        Spans.Require(classifierWeight, (long)classes * g.OutC, nameof(classifierWeight));
+        Spans.RequireOptional(classifierBias, classes, nameof(classifierBias));
+        Spans.Require<float>(logits, (long)batch * classes * g.OutPlane, nameof(logits));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = x, pw = w, pb = b, pcw = classifierWeight, pcb = classifierBias, pl = logits)
+        fixed (int* pi = indices)
+        {
+            var classify = new ClassifiedOutput { Output = pl, Weights = new WeightView(pcw, g.OutC, 1), Bias = pcb, Classes = classes };
+            var unpool = new UnpooledInput { Values = px, Indices = pi, Pool = pool };
+            Correlation.TransposedClassified(pi == null ? px : null, pi == null ? null : &unpool, g.InC, g.InH, g.InW,
+                new WeightView(pw, kk, g.OutC * kk), pb, classify, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
+        }
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];
     // dxThroughReLU as in Conv2dKernel.Backward
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,

@@ -166,6 +166,26 @@ internal static unsafe class Correlation
         Transposed(unpooled, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
     }
 
+    /// <summary><see cref="Transposed"/> (of <paramref name="input"/>, or with <paramref name="unpool"/> set of that MaxUnpool2d's
+    /// output, as in <see cref="TransposedFromUnpool"/>) followed by the 1×1 classifier <paramref name="classify"/>: at stride 1
+    /// (k − 1 − p ≥ 0, k &gt; 1) each band is classified from its thread's buffer and out is never made; otherwise out is
+    /// computed into scratch and classified.</summary>
+    public static void TransposedClassified(float* input, UnpooledInput* unpool, int inC, int inH, int inW, WeightView w, float* bias,
+        ClassifiedOutput classify, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        if (s == 1 && k > 1 && k - 1 - p >= 0)
+        {
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, null, outC, outH, outW, k, k - 1 - p, true, batch, relu,
+                unpool: unpool, classify: &classify);
+            return;
+        }
+        float* output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
+        if (unpool != null) TransposedFromUnpool(*unpool, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
+        else Transposed(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
+        Pointwise.Run(output, outC, classify.Weights, classify.Bias, classify.Output, classify.Classes, outH * outW, batch);
+    }
+
     /// <summary>Whether the weight gradient should copy each input channel k times, the u-th copy shifted up u rows, so
     /// that kernel rows become channels and the k − 1 padding rows of each sample on the padded grid cost nothing: on small
     /// planes those rows are a fifth of the work (22 rows, 7×7), and the copies (k times the packing, up to 16 MB) must cost

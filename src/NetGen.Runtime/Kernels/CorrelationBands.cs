@@ -2,7 +2,8 @@
 // packs the padded input rows its band reads into its own thread's buffer and runs the tiles over them, so there is one
 // dispatch, each thread reads only what it packed (no lines pulled from the other core), and no padding rows are computed.
 // In inference two neighbours ride along: an unpool before the layer is done while packing (each band unpools the rows it
-// reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there).
+// reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there), or a
+// 1×1 classifier after it (each band, all its channels, stored in the thread's buffer and classified from there).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -24,10 +25,12 @@ internal static unsafe class CorrelationBands
     /// With <paramref name="unpool"/> the input is that MaxUnpool2d's output, never written: each band unpools the rows it
     /// packs (input is then ignored; pad must be ≥ 0). Same sums as unpooling first. With <paramref name="pool"/> (kernel =
     /// stride, input = out's shape, no gate) out is never written: each task stores its band in its thread's buffer and pools
-    /// it into pool's values and argmax, bands a whole number of windows tall; same values and argmax as pooling out.</summary>
+    /// it into pool's values and argmax, bands a whole number of windows tall; same values and argmax as pooling out. With
+    /// <paramref name="classify"/> out is never written either: each task computes all channels of its band into its thread's
+    /// buffer and runs the classifier on it (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
         float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
-        UnpooledInput* unpool = null, PooledOutput* pool = null)
+        UnpooledInput* unpool = null, PooledOutput* pool = null, ClassifiedOutput* classify = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -41,17 +44,21 @@ internal static unsafe class CorrelationBands
         bool nineTaps = path == VectorPath.Vector512 && inC * k * k == 9 && outW >= 16;
         int planBlocks = nineTaps ? 1 : coBlocks;
         int rowMultiple = pool == null ? 1 : pool->Pool.Stride;
-        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple);
+        // A classified band needs all its channels in one task.
+        bool oneGroup = classify != null;
+        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
-            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple);
+            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
         int tapCount = inC * k * k;
         // An unpooled input also counts, per sample, band and channel, the argmax hits on the rows the band owns.
         long hitCount = unpool == null ? 0 : (long)batch * plan.BandsPerSample * inC;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount);
+        // The classifier's taps (Pointwise.BandTaps) come last.
+        long classifierTaps = classify == null ? 0 : 4L * outC;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
         int t = 0;
@@ -76,12 +83,19 @@ internal static unsafe class CorrelationBands
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels,
             Bands = ws.Get<float>(ScratchSlot.Input, threads * bandFloats), BandFloats = bandFloats,
-            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
+            ScratchFloats = (long)tileChannels * tileWidth + (classify == null ? 0 : Pointwise.BandScratch(path, outC)),
         };
+        job.Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * job.ScratchFloats);
         int tasks = batch * plan.BandsPerSample * plan.Groups;
-        if (pool != null)
+        if (pool != null) job.Pooled = *pool;
+        if (classify != null)
         {
-            job.Pooled = *pool;
+            job.Classify = *classify;
+            job.ClassifierTaps = packedBand + threads + hitCount;
+            Pointwise.BandTaps(path, job.ClassifierTaps, outC, (long)plan.Rows * outW, classify->Weights);
+        }
+        if (pool != null || classify != null)
+        {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
             job.BandOutFloats = (long)taskChannels * plan.Rows * outW + 64;
@@ -122,14 +136,15 @@ internal static unsafe class CorrelationBands
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
 
     private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads,
-        int RowMultiple);
+        int RowMultiple, bool OneGroup);
 
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
     /// a thread runs, plus a quarter task of imbalance at the end. One thread takes the fewest, largest bands. Bands are a
-    /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last.</summary>
+    /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last. With
+    /// <paramref name="oneGroup"/> every task computes all output channels of its band (a fused classifier reads them all).</summary>
     internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads,
-        int rowMultiple = 1)
+        int rowMultiple = 1, bool oneGroup = false)
     {
         int cols = outW + k - 1;
         long tileWork = (long)inC * k * k * tileChannels * tileWidth + StoreCost;
@@ -146,7 +161,7 @@ internal static unsafe class CorrelationBands
             long positions = (long)(rows - 1) * cols + outW;
             long tiles = (positions + tileWidth - 1) / tileWidth;
             long packed = (long)inC * (rows + k - 1) * cols;
-            for (int groups = 1; groups <= coBlocks; groups *= 2)
+            for (int groups = 1; groups <= (oneGroup ? 1 : coBlocks); groups *= 2)
             {
                 int cbPerGroup = (coBlocks + groups - 1) / groups;
                 int realGroups = (coBlocks + cbPerGroup - 1) / cbPerGroup;
@@ -182,6 +197,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int TapCount;
     public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
     public float* Bands, Scratch;
+    public long ScratchFloats;
     public long BandFloats;
     /// <summary>Set (Pool.C &gt; 0) when the input is a MaxUnpool2d's output, unpooled band by band: see PackUnpooled.</summary>
     public UnpooledInput Unpool;
@@ -190,6 +206,9 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int Bad;
     /// <summary>Set (Values non-null) when a pool follows: see PoolBand.</summary>
     public PooledOutput Pooled;
+    /// <summary>Set (Output non-null) when a classifier follows: see ClassifyBand.</summary>
+    public ClassifiedOutput Classify;
+    public int* ClassifierTaps;
     public float* BandOut;
     public long BandOutFloats;
 
@@ -209,11 +228,22 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         int* taps = rows == Rows ? Taps : LastTaps;
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
         int firstChannel = NineTaps ? 0 : cbStart * TileChannels, endChannel = NineTaps ? OutC : Math.Min(OutC, cbEnd * TileChannels);
-        // With a pool after the layer, channel o's rows go to this thread's band buffer instead, [channel][Rows][OutW].
-        float* bandOut = Pooled.Values == null ? null : BandOut + worker * BandOutFloats - (long)firstChannel * Rows * OutW;
+        // With a pool or a classifier after the layer, channel o's rows go to this thread's band buffer instead, [channel][Rows][OutW].
+        float* bandOut = BandOut == null ? null : BandOut + worker * BandOutFloats - (long)firstChannel * Rows * OutW;
         if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, worker, bandOut);
-        if (bandOut != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+        if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+        if (Classify.Output != null) ClassifyBand(n, y0, rows, bandOut, worker);
+    }
+
+    /// <summary>Classifies the band from its buffer (all channels: one group): logits rows y0 .. y0 + rows − 1 of sample n.</summary>
+    private readonly void ClassifyBand(int n, int y0, int rows, float* bandOut, int worker)
+    {
+        long plane = (long)OutH * OutW;
+        float* logits = Classify.Output + n * Classify.Classes * plane + (long)y0 * OutW;
+        float* scratch = Scratch + worker * ScratchFloats + TileChannels * TileWidth;
+        Pointwise.RunBand(Path, bandOut, OutC, (long)Rows * OutW, Classify.Weights, Classify.Bias, logits, Classify.Classes, plane,
+            rows * OutW, ClassifierTaps, scratch);
     }
 
     /// <summary>Pools channels [first, end) of the band from its buffer: pooled rows y0 / s up to the last whose windows
@@ -236,7 +266,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
 
     private readonly void RunTiles(float* packed, int* taps, int n, int y0, int rows, int cbStart, int cbEnd, int worker, float* bandOut)
     {
-        float* tile = Scratch + (long)worker * TileChannels * TileWidth;
+        float* tile = Scratch + worker * ScratchFloats;
         // Storing from registers needs a vector to touch at most two output rows.
         bool placed = Path == VectorPath.Vector512 && Cols >= 16;
         VectorPlacement* placements = stackalloc VectorPlacement[CorrelationStore.MaxVectors];
@@ -461,4 +491,14 @@ internal unsafe struct PooledOutput
     public float* Values;
     public int* Indices;
     public PoolGeometry Pool;
+}
+
+/// <summary>A 1×1 classifier right after a correlation: Output [N, Classes, outH, outW] = Bias + Weights [Classes, outC]
+/// applied at each position of the correlation's output.</summary>
+internal unsafe struct ClassifiedOutput
+{
+    public float* Output;
+    public WeightView Weights;
+    public float* Bias;
+    public int Classes;
 }

@@ -41,23 +41,64 @@ internal static unsafe class Pointwise
         long perWorker = (long)(CorrelationTiles.Channels + inC) * tileWidth;
         var job = new PointwiseJob
         {
-            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, Gate = gate, OutC = outC, Plane = plane, Relu = relu,
-            Taps = taps, TileWidth = tileWidth, Narrow = narrow, Tiles = tiles, TilesPerTask = tilesPerTask, Chunks = chunks,
+            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, Gate = gate, OutC = outC, Plane = plane,
+            InPlane = plane, OutPlane = plane, Relu = relu,
+            Taps = taps, TailTaps = taps + inC, WeightIndex = taps + 2 * inC, TileWidth = tileWidth, Narrow = narrow, Tiles = tiles,
+            TilesPerTask = tilesPerTask, Chunks = chunks,
             Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
         };
         WorkerPool.Run(ref job, batch * chunks, threads);
     }
+
+    /// <summary>Floats of scratch <see cref="RunBand"/> needs.</summary>
+    public static long BandScratch(VectorPath path, int inC) =>
+        (long)(CorrelationTiles.Channels + inC) * Math.Max(CorrelationTiles.Width(path), CorrelationTiles.SingleWidth(path));
+
+    /// <summary>Run's sums for one band of positions on the calling thread, with their own strides: out[o][q] = bias[o] +
+    /// Σ_i W(o, i, 0, 0)·in[i][q] for q &lt; positions, input channels inStride apart, output channels outStride apart.
+    /// taps: [4·inC], filled by <see cref="BandTaps"/>; scratch: <see cref="BandScratch"/> floats. Each position's sum is
+    /// Run's on a plane of the same positions.</summary>
+    public static void RunBand(VectorPath path, float* input, int inC, long inStride, WeightView w, float* bias, float* output, int outC,
+        long outStride, int positions, int* taps, float* scratch)
+    {
+        bool narrow = path == VectorPath.Vector512 && outC <= 2 && positions >= CorrelationTiles.SingleWidth(path);
+        int tileWidth = narrow ? CorrelationTiles.SingleWidth(path) : CorrelationTiles.Width(path);
+        int tiles = (positions + tileWidth - 1) / tileWidth;
+        var job = new PointwiseJob
+        {
+            Path = path, Input = input, InC = inC, Weights = w, Bias = bias, Output = output, OutC = outC, Plane = positions,
+            InPlane = inStride, OutPlane = outStride, Taps = taps, TailTaps = taps + (narrow ? 3 : 1) * inC, WeightIndex = taps + 2 * inC,
+            TileWidth = tileWidth, Narrow = narrow, Tiles = tiles,
+            TilesPerTask = tiles, Chunks = 1, Scratch = scratch, PerWorker = 0,
+        };
+        job.Execute(0, 0);
+    }
+
+    /// <summary>Fills taps [4·inC] for RunBand: input channels inStride apart, a tail copy's channels one tile apart for each
+    /// tile width, the weight indices.</summary>
+    public static void BandTaps(VectorPath path, int* taps, int inC, long inStride, WeightView w)
+    {
+        for (int i = 0; i < inC; i++)
+        {
+            taps[i] = checked((int)(i * inStride));
+            taps[inC + i] = i * CorrelationTiles.Width(path);
+            taps[2 * inC + i] = i * w.InStride;
+            taps[3 * inC + i] = i * CorrelationTiles.SingleWidth(path);
+        }
+    }
 }
 
-/// <summary>One run of tiles of one sample's plane, for every output channel.</summary>
+/// <summary>One run of tiles of one sample's plane (Plane positions; input channels InPlane apart, output channels OutPlane
+/// apart, samples InC·InPlane and OutC·OutPlane apart), for every output channel.</summary>
 internal unsafe struct PointwiseJob : IParallelJob
 {
     public VectorPath Path;
     public float* Input, Output, Bias, Gate;
     public int InC, OutC, Plane;
+    public long InPlane, OutPlane;
     public bool Relu;
     public WeightView Weights;
-    public int* Taps;
+    public int* Taps, TailTaps, WeightIndex;
     public int TileWidth, Tiles, TilesPerTask, Chunks;
     public bool Narrow;
     public float* Scratch;
@@ -68,7 +109,7 @@ internal unsafe struct PointwiseJob : IParallelJob
         int n = task / Chunks, chunk = task % Chunks;
         float* tile = Scratch + worker * PerWorker;
         float* tail = tile + CorrelationTiles.Channels * TileWidth;
-        float* input = Input + (long)n * InC * Plane;
+        float* input = Input + n * InC * InPlane;
         int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerTask);
         // Stored from registers: the plane is one row of the grid, and a last, partial tile overlaps the one before.
         bool placed = Path == VectorPath.Vector512 && Plane >= TileWidth;
@@ -91,22 +132,22 @@ internal unsafe struct PointwiseJob : IParallelJob
                 for (int i = 0; i < InC; i++)
                 {
                     float* row = tail + (long)i * TileWidth;
-                    new ReadOnlySpan<float>(input + (long)i * Plane + q0, valid).CopyTo(new Span<float>(row, valid));
+                    new ReadOnlySpan<float>(input + i * InPlane + q0, valid).CopyTo(new Span<float>(row, valid));
                     Packing.Clear(row + valid, TileWidth - valid);
                 }
                 source = tail;
-                taps = Taps + InC;
+                taps = TailTaps;
             }
             if (Path != VectorPath.Scalar && Sse.IsSupported && ti + 1 < tileEnd && q0 + 2 * TileWidth <= Plane)
                 Prefetch(source + TileWidth);
             for (int o0 = 0; o0 < OutC; o0 += CorrelationTiles.Channels)
             {
-                CorrelationTiles.Run(Path, source, taps, Taps + 2 * InC, InC, Row(o0), Row(o0 + 1), Row(o0 + 2), Row(o0 + 3), tile);
+                CorrelationTiles.Run(Path, source, taps, WeightIndex, InC, Row(o0), Row(o0 + 1), Row(o0 + 2), Row(o0 + 3), tile);
                 int channels = Math.Min(CorrelationTiles.Channels, OutC - o0);
                 for (int j = 0; j < channels; j++)
                 {
                     int o = o0 + j;
-                    long at = ((long)n * OutC + o) * Plane + q0;
+                    long at = ((long)n * OutC + o) * OutPlane + q0;
                     Simd.AddTo(tile + j * TileWidth, Bias != null ? Bias[o] : 0f, Output + at, valid, Path, Relu);
                     if (Gate != null) ReLUJob.Select(Gate + at, Output + at, Output + at, valid, Path);
                 }
@@ -119,7 +160,7 @@ internal unsafe struct PointwiseJob : IParallelJob
     private readonly void Prefetch(float* next)
     {
         for (int i = 0; i < InC; i++)
-            for (int c = 0; c < TileWidth; c += 16) Sse.Prefetch0(next + (long)i * Plane + c);
+            for (int c = 0; c < TileWidth; c += 16) Sse.Prefetch0(next + i * InPlane + c);
     }
 
     private readonly void RunPlaced(float* input, VectorPlacement* placements, int n, int o0)
@@ -131,7 +172,7 @@ internal unsafe struct PointwiseJob : IParallelJob
             Placements = placements, Channels = Math.Min(CorrelationTiles.Channels, OutC - o0), Relu = Relu,
             Gated = Gate != null, GateShift = Gate - Output,
         };
-        int* weights = Taps + 2 * InC;
+        int* weights = WeightIndex;
         if (!Narrow)
             CorrelationTiles.Tile512(input, Taps, weights, InC, Row(o0), Row(o0 + 1), Row(o0 + 2), Row(o0 + 3), ref sink);
         else if (OutC == 1)
@@ -141,7 +182,7 @@ internal unsafe struct PointwiseJob : IParallelJob
     }
 
     // Output plane of channel o of sample n; channels past the last one are never stored to.
-    private readonly float* Plane0(int n, int o) => Output + ((long)n * OutC + Math.Min(o, OutC - 1)) * Plane;
+    private readonly float* Plane0(int n, int o) => Output + ((long)n * OutC + Math.Min(o, OutC - 1)) * OutPlane;
 
     private readonly float BiasOf(int o) => Bias != null && o < OutC ? Bias[o] : 0f;
 
