@@ -20,7 +20,7 @@ internal static class FusionRules
     /// <summary>Whether an inference-mode Forward writes the layer's output: every layer but those that inference runs in a
     /// fused call and not last. A run is a Conv2d or ConvTranspose2d with, where present, the MaxUnpool2d right before a
     /// stride-1 deconvolution (kernel over 1×1, padding below it, pool windows that do not overlap), then a BatchNorm2d, a
-    /// ReLU and a pool as in <see cref="PoolsInConvolution"/>.</summary>
+    /// ReLU, and a pool as in <see cref="PoolsInConvolution"/> or a 1×1 classifier after such a deconvolution.</summary>
     public static bool InferenceWrites(NetworkInfo info, int layer)
     {
         var layers = info.Layers;
@@ -35,6 +35,9 @@ internal static class FusionRules
             if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) members.Add(next++);
             if (next < layers.Count && layers[next].Kind == LayerKind.MaxPool2d && layers[conv].Kind == LayerKind.Conv2d &&
                 layers[conv].Conv is { Stride: 1, Kernel: > 1 } && layers[next].Pool is { } g && g.Kernel == g.Stride)
+                members.Add(next);
+            if (next < layers.Count && layers[next].Kind == LayerKind.Classifier && layers[next].Conv is { Kernel: 1, Padding: 0 } &&
+                layers[conv].Kind == LayerKind.ConvTranspose2d && layers[conv].Conv is { Stride: 1, Kernel: > 1 } d && d.Padding <= d.Kernel - 1)
                 members.Add(next);
             if (members.Count > 1 && members.IndexOf(layer) is >= 0 and var at && at < members.Count - 1) return false;
         }

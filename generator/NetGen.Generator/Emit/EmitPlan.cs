@@ -222,9 +222,10 @@ internal sealed class EmitPlan
     public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
 
     /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart. A batch norm
-    /// trains on batch statistics, and a deconvolution's weight gradient reads the unpooled input; a pool after a convolution
+    /// trains on batch statistics, a deconvolution's weight gradient reads the unpooled input, and the classifier's weight
+    /// gradient reads the deconvolution's (or its ReLU's) output; a pool after a convolution
     /// needs neither its input nor the ReLU's kept (its backward routes through the argmax, gated by the pooled values).</summary>
-    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0;
+    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0 || fusion.Classifier >= 0;
 
     /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
     public string FusedMethod(TrainingFusion fusion) =>
@@ -237,6 +238,7 @@ internal sealed class EmitPlan
         if (fusion.BatchNorm >= 0) id += _ids[fusion.BatchNorm];
         if (fusion.ReLU >= 0) id += _ids[fusion.ReLU];
         if (fusion.Pool >= 0) id += _ids[fusion.Pool];
+        if (fusion.Classifier >= 0) id += _ids[fusion.Classifier];
         return id;
     }
 
@@ -247,6 +249,7 @@ internal sealed class EmitPlan
         if (fusion.BatchNorm >= 0) names += " + " + Model.Layers[fusion.BatchNorm].Name;
         if (fusion.ReLU >= 0) names += " + " + Model.Layers[fusion.ReLU].Name;
         if (fusion.Pool >= 0) names += " + " + Model.Layers[fusion.Pool].Name;
+        if (fusion.Classifier >= 0) names += " + " + Model.Layers[fusion.Classifier].Name;
         return names;
     }
 

@@ -33,16 +33,18 @@ internal static class HeaderEmitter
         if (plan.Fusions.Count > 0)
         {
             var names = new List<string>();
-            bool unpools = false, pools = false;
+            bool unpools = false, pools = false, classifiers = false;
             foreach (var fusion in plan.Fusions)
             {
                 names.Add(plan.FusedNames(fusion));
                 unpools |= fusion.Unpool >= 0;
                 pools |= fusion.Pool >= 0;
+                classifiers |= fusion.Classifier >= 0;
             }
             var what = new List<string> { "each convolution with the batch norm (folded into its weights) and ReLU after it" };
             if (pools) what.Add("a stride-1 convolution with the pool after that (pooled band by band)");
             if (unpools) what.Add("a stride-1 deconvolution with the unpool before it (unpooled as it packs its input)");
+            if (classifiers) what.Add("the last deconvolution with the classifier after it (classified band by band)");
             string fused = what.Count == 1 ? what[0] : string.Join(", ", what.GetRange(0, what.Count - 1)) + " and " + what[^1];
             writer.WriteLine($"// Inference fuses {fused}: {string.Join(", ", names)}.");
         }

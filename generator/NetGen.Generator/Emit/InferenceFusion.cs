@@ -3,22 +3,25 @@
 // ConvTranspose2d directly after a MaxUnpool2d, which unpools each band of input rows as it packs them
 // (ConvTranspose2dKernel.ForwardFromUnpool), so the unpool's output is never written, and a stride-1 Conv2d (with its
 // batch norm and ReLU) directly before a MaxPool2d whose windows are its stride, which pools each band of output rows
-// from its thread's buffer (Conv2dKernel.ForwardPooled), so only the pool's output is written. Training runs a run with a
-// batch norm or an unpool apart (batch norm then uses batch statistics, and the deconvolution's weight gradient reads the
-// unpooled input), but a convolution (+ ReLU) + pool as the same call: Backward reads neither output it skips.
+// from its thread's buffer (Conv2dKernel.ForwardPooled), so only the pool's output is written, and a stride-1
+// ConvTranspose2d (with its batch norm and ReLU) directly before a 1×1 classifier, which classifies each band of output rows
+// from its thread's buffer (ConvTranspose2dKernel.ForwardClassified), so only the logits are written. Training runs a run
+// with a batch norm, an unpool or a classifier apart (batch norm then uses batch statistics, and a weight gradient reads
+// the unpooled input or the classifier's input), but a convolution (+ ReLU) + pool as the same call: Backward reads neither
+// output it skips.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
 
 /// <summary>One fused run of layers: <see cref="Unpool"/>, <see cref="Conv"/>, then <see cref="BatchNorm"/>, <see cref="ReLU"/>
-/// and <see cref="Pool"/> (-1 when absent). The fused call writes <see cref="Last"/>'s output buffer (and a pool's argmax), so
-/// the layers after it read what they always read.</summary>
-internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Unpool = -1, int Pool = -1)
+/// and <see cref="Pool"/> or <see cref="Classifier"/> (-1 when absent). The fused call writes <see cref="Last"/>'s output
+/// buffer (and a pool's argmax), so the layers after it read what they always read.</summary>
+internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Unpool = -1, int Pool = -1, int Classifier = -1)
 {
     public int First => Unpool >= 0 ? Unpool : Conv;
 
-    public int Last => Pool >= 0 ? Pool : ReLU >= 0 ? ReLU : BatchNorm >= 0 ? BatchNorm : Conv;
+    public int Last => Classifier >= 0 ? Classifier : Pool >= 0 ? Pool : ReLU >= 0 ? ReLU : BatchNorm >= 0 ? BatchNorm : Conv;
 
     public bool Contains(int layer) => layer >= First && layer <= Last;
 
@@ -31,12 +34,13 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
         for (int i = 0; i < layers.Count; i++)
         {
             if (layers[i].Kind != LayerKind.Conv2d && layers[i].Kind != LayerKind.ConvTranspose2d) continue;
-            int next = i + 1, batchNorm = -1, relu = -1, pool = -1, unpool = ReadsUnpool(layers, i) ? i - 1 : -1;
+            int next = i + 1, batchNorm = -1, relu = -1, pool = -1, classifier = -1, unpool = ReadsUnpool(layers, i) ? i - 1 : -1;
             if (next < layers.Count && layers[next].Kind == LayerKind.BatchNorm2d) batchNorm = next++;
             if (next < layers.Count && layers[next].Kind == LayerKind.ReLU) relu = next++;
             if (next < layers.Count && PoolsOutput(layers, i, next)) pool = next;
-            if (batchNorm < 0 && relu < 0 && unpool < 0 && pool < 0) continue;
-            var fusion = new InferenceFusion(i, batchNorm, relu, unpool, pool);
+            if (next < layers.Count && ClassifiesOutput(layers, i, next)) classifier = next;
+            if (batchNorm < 0 && relu < 0 && unpool < 0 && pool < 0 && classifier < 0) continue;
+            var fusion = new InferenceFusion(i, batchNorm, relu, unpool, pool, classifier);
             fusions.Add(fusion);
             i = fusion.Last;
         }
@@ -57,6 +61,17 @@ internal sealed record InferenceFusion(int Conv, int BatchNorm, int ReLU, int Un
     /// ConvTranspose2d at stride 1 with a kernel over 1×1 and padding below it (the band engine's case), after an unpool whose
     /// pool's windows do not overlap (each argmax in its own cell: the rows unpool densely). Only this layer reads the unpool's
     /// output, since a Skip after the unpool would stand between them.</summary>
+    /// <summary>Whether the Classifier at <paramref name="classifier"/> runs in the call of the ConvTranspose2d at
+    /// <paramref name="conv"/> (with only its batch norm and ReLU between): a 1×1 classifier without padding after a stride-1
+    /// deconvolution the band engine runs (kernel over 1×1, padding below it). A Skip between would keep the classifier's
+    /// input alive, and stands between.</summary>
+    private static bool ClassifiesOutput(EquatableArray<LayerModel> layers, int conv, int classifier)
+    {
+        var layer = layers[conv];
+        return layers[classifier].Kind == LayerKind.Classifier && layers[classifier].Kernel == 1 && layers[classifier].Padding == 0 &&
+               layer.Kind == LayerKind.ConvTranspose2d && layer.Stride == 1 && layer.Kernel > 1 && layer.Padding <= layer.Kernel - 1;
+    }
+
     private static bool ReadsUnpool(EquatableArray<LayerModel> layers, int conv)
     {
         var layer = layers[conv];

@@ -176,10 +176,18 @@ internal static class LayerEmitter
                 writer.WriteLine($"// (gated by its own positive outputs where a ReLU comes before it), and {convName}'s reads its input.");
             }
         }
+        if (fusion.Classifier >= 0)
+        {
+            string before = plan.Layer(fusion.Classifier - 1).Name, classifierName = plan.Layer(fusion.Classifier).Name;
+            writer.WriteLine($"// {classifierName} classifies each band of output rows (all channels) from the thread's buffer as {convName} finishes it,");
+            writer.WriteLine($"// so {before}'s output is neither written nor read back.");
+        }
         if (fusion.BatchNorm >= 0)
             writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
         if (fusion.Unpool >= 0)
             writer.WriteLine($"// Training runs {plan.Layer(fusion.Unpool).Name} apart: {convName}'s backward reads its output.");
+        if (fusion.Classifier >= 0)
+            writer.WriteLine($"// Training runs {plan.Layer(fusion.Classifier).Name} apart: its backward reads its input.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
         string weightField = weight.Field, biasField = bias.Field;
@@ -214,6 +222,25 @@ internal static class LayerEmitter
                 writer.WriteLine(Indices(plan, fusion.Pool));
                 writer.WriteLine($"{Kernels}.{kernel}.ForwardPooled(x, {weightField}, {biasField}, y, indices, batch, {plan.ConvGeometry(conv)},");
                 writer.WriteLine($"    {plan.PoolGeometry(fusion.Pool)}{relu});");
+            }
+            else if (fusion.Classifier >= 0)
+            {
+                // The classifier's weight and bias, then the logits' class count, follow the deconvolution's.
+                var classifierWeight = plan.Parameter(fusion.Classifier, "weight");
+                var classifierBias = plan.Parameter(fusion.Classifier, "bias");
+                string classes = $"classes: {Literals.Int(plan.Layer(fusion.Classifier).Output.C)}";
+                if (fusion.Unpool >= 0)
+                {
+                    writer.WriteLine($"{X(plan, fusion.Unpool)} // {plan.Layer(fusion.Unpool).Name}'s input");
+                    writer.WriteLine(Indices(plan, fusion.Unpool));
+                }
+                else
+                    writer.WriteLine(X(plan, conv));
+                writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                writer.WriteLine(fusion.Unpool >= 0
+                    ? $"{Kernels}.{kernel}.ForwardFromUnpoolClassified(x, indices, {plan.PoolGeometry(fusion.Unpool)}, {weightField}, {biasField},"
+                    : $"{Kernels}.{kernel}.ForwardClassified(x, {weightField}, {biasField},");
+                writer.WriteLine($"    {classifierWeight.Field}, {classifierBias.Field}, y, batch, {plan.ConvGeometry(conv)}, {classes}{relu});");
             }
             else if (fusion.Unpool >= 0)
             {
