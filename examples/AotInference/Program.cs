@@ -29,6 +29,8 @@ int edgePixels = classes.Count(c => c == 1);
 Console.WriteLine($"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}");
 Console.WriteLine($"EdgeNet {EdgeNet.InputChannels}×{EdgeNet.Height}×{EdgeNet.Width}: batch {batch}: {elapsed.TotalMilliseconds / Runs:F3} ms per Predict ({elapsed.TotalMilliseconds / Runs / batch:F3} ms per image), " +
     $"{allocated} bytes allocated over {Runs} calls, {edgePixels} pixels of class 1 (untrained weights)");
+// Inference never allocates the activations only training writes (nor gradients): see the generated header.
+Console.WriteLine($"buffers held for inference: {net.BufferBytes / 1024.0:F0} KiB for {batch} sample(s)");
 return allocated == 0 ? 0 : 1;
 
 bool TryArg(int index, int fallback, out int value)
