@@ -86,6 +86,39 @@ public static unsafe class ConvTranspose2dKernel
         }
     }
 
+    // Backward of a layer whose input is a MaxUnpool2d's output, given as ForwardFromUnpool takes it (pooled, indices, pool):
+    // the weight gradient reads the unpooled input, which the channel-vectorized engine unpools row by row as it transposes it
+    // (other engines, or argmax outside their cells, unpool into scratch first), so the unpooled tensor need not be kept.
+    // dx, dw, db as Backward's.
+    public static void BackwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    {
+        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
+            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
+        long planes = (long)batch * pool.C;
+        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
+        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+        Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
+        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
+        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = pooled, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
+        fixed (int* pi = indices)
+        {
+            // The weight gradient first: it rejects an index outside the plane before anything is written.
+            var unpool = new UnpooledInput { Values = px, Indices = pi, Pool = pool };
+            if (pdw != null)
+                WeightGradient.Accumulate(null, g.InC, g.InH, g.InW, pdy, g.OutC, g.OutH, g.OutW,
+                    g.Kernel, g.Stride, g.Padding, pdw, batch, &unpool);
+            if (pdb != null) BiasGradientJob.Accumulate(pdy, pdb, batch, g.OutC, g.OutPlane);
+            if (pdx != null)
+                Correlation.Direct(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, g.OutC * kk, kk), null,
+                    pdx, g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+        }
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];
     // dxThroughReLU as in Conv2dKernel.Backward
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,

@@ -8,14 +8,23 @@ namespace NetGen.Kernels;
 internal static unsafe class WeightGradient
 {
     /// <summary>dw[a, b, ky, kx] += Σ_{n, r, c} A[n, a, r, c]·B[n, b, r·s − p + ky, c·s − p + kx] (zero padding).
-    /// A [N, aC, aH, aW], B [N, bC, bH, bW] → dw [aC, bC, K, K].</summary>
+    /// A [N, aC, aH, aW], B [N, bC, bH, bW] → dw [aC, bC, K, K]. With <paramref name="unpoolA"/> A is that MaxUnpool2d's
+    /// output (a is ignored): the channel engine unpools it row by row as it transposes it; the others unpool it into
+    /// scratch first.</summary>
     public static void Accumulate(float* a, int aC, int aH, int aW, float* b, int bC, int bH, int bW,
-        int k, int s, int p, float* dw, int batch)
+        int k, int s, int p, float* dw, int batch, UnpooledInput* unpoolA = null)
     {
         if (batch == 0 || aC == 0 || bC == 0 || aH == 0 || aW == 0) return;
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
         var ws = Workspace.Current;
+        if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC * k * k, (long)batch * aH * aW)))
+        {
+            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);
+            ScatterJob.Run(unpoolA->Values, null, unpoolA->Indices, unpooled, batch * aC, unpoolA->Pool, accumulate: false, "indices");
+            a = unpooled;
+            unpoolA = null;
+        }
         if (WeightGradientNineTaps.Applies(path, bC, k, s, aW) && aH + 2 - 2 * p == bH && aW + 2 - 2 * p == bW)
         {
             WeightGradientNineTaps.Accumulate(a, aC, aH, aW, b, bH, bW, p, dw, batch, threads, ws);
@@ -74,7 +83,7 @@ internal static unsafe class WeightGradient
             // Grid.Pack's job, run by the channel engine together with its transposition of A: one fork/join fewer.
             var packB = grid.PackJobFor(b, bH, bW, p, p, packedB, path, rowCopies);
             WeightGradientByChannel.Accumulate(path, threads, ws, a, aC, aH, aW, batch, packedB, grid.Plane, grid.Cols, taps, tapCount, dw,
-                packB, batch * bC);
+                packB, batch * bC, unpoolA);
             return;
         }
         grid.Pack(b, bH, bW, p, p, packedB, path, threads, rowCopies);

@@ -25,9 +25,12 @@ internal static unsafe class WeightGradientByChannel
 
     /// <summary>dw[a, t] += Σ_{n, r, c} A[n, a, r, c]·B[n·bSample + r·bRowStride + c + taps[t]].
     /// A [N, aC, aH, aW]; taps: [tapCount] padded with zeros to a whole number of the tile's taps; dw [aC, tapCount].
-    /// The first packTasks tasks of packB (none if 0), which fills B, run alongside the transposition of A.</summary>
+    /// The first packTasks tasks of packB (none if 0), which fills B, run alongside the transposition of A. With
+    /// <paramref name="unpoolA"/> A is that MaxUnpool2d's output (a is ignored), unpooled row by row as it is transposed; where
+    /// some argmax lies outside its own cell it is unpooled the general way first (no sum is taken before).</summary>
     public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int aH, int aW, int batch,
-        float* b, long bSample, int bRowStride, int* taps, int tapCount, float* dw, in PackJob packB, int packTasks)
+        float* b, long bSample, int bRowStride, int* taps, int tapCount, float* dw, in PackJob packB, int packTasks,
+        UnpooledInput* unpoolA = null)
     {
         var tile = WeightGradientByChannelTiles.Pick(path, aC);
         int tileChannels = WeightGradientByChannelTiles.Channels(tile), tileTaps = WeightGradientByChannelTiles.Taps(tile);
@@ -38,13 +41,28 @@ internal static unsafe class WeightGradientByChannel
         var (tapGroups, groupSize, segments) = Split(aBlocks, tapBlocks, tileTaps, aStride, tileChannels, rows, positions);
         // A small A read whole by every task is transposed by each thread for itself, inside the main job: a copy made by
         // the other thread would cross between the cores, which on this host's slow minutes cost more than making it.
-        bool local = threads > 1 && segments == 1 && positions * aStride * sizeof(float) <= LocalBytes;
+        bool local = threads > 1 && segments == 1 && positions * aStride * sizeof(float) <= LocalBytes && unpoolA == null;
         long atFloats = positions * aStride;
         float* at = ws.Get<float>(ScratchSlot.Grid, local ? threads * atFloats : atFloats);
         var transpose = new WeightGradientTransposeJob { Path = path, Source = a, Channels = aC, H = aH, W = aW, Destination = at, Stride = aStride };
+        if (unpoolA != null)
+        {
+            transpose.Unpool = *unpoolA;
+            transpose.RowScratch = ws.Get<float>(ScratchSlot.Unpooled, (long)threads * aC * aW);
+        }
         var prepare = new PrepareJob { Pack = packB, PackTasks = packTasks, Transpose = transpose };
         int prepareTasks = packTasks + (local ? 0 : rows);
         if (prepareTasks > 0) WorkerPool.Run(ref prepare, prepareTasks, threads);
+        if (unpoolA != null && prepare.Transpose.Hits != (long)batch * aC * unpoolA->Pool.OutPlane)
+        {
+            // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does, then transpose that.
+            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);
+            ScatterJob.Run(unpoolA->Values, null, unpoolA->Indices, unpooled, batch * aC, unpoolA->Pool, accumulate: false, "indices");
+            transpose.Unpool = default;
+            transpose.Source = unpooled;
+            prepare = new PrepareJob { Transpose = transpose };
+            WorkerPool.Run(ref prepare, rows, threads);
+        }
 
         // The sums land transposed, dwT[segment][tap][a], where a tile's channels are one contiguous vector per tap; the
         // threads' marks for their own copies of A follow.

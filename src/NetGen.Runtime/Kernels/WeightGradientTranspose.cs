@@ -7,12 +7,18 @@ using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels;
 
-/// <summary>One task per row (n, r): dst[(n·H + r)·W + c][i] = src[n, i, r, c] for i &lt; Channels, 0 up to Stride.</summary>
+/// <summary>One task per row (n, r): dst[(n·H + r)·W + c][i] = src[n, i, r, c] for i &lt; Channels, 0 up to Stride.
+/// With <see cref="Unpool"/> set, src is that MaxUnpool2d's output, never written: each task unpools its row of every
+/// channel into its worker's RowScratch [Channels][W] (UnpoolRows.Fill) and counts in Hits the argmax that hit their own
+/// cell, which equals the pooled size exactly when the rows are the unpool's (else the caller unpools the general way).</summary>
 internal unsafe struct WeightGradientTransposeJob : IParallelJob
 {
     public VectorPath Path;
     public float* Source, Destination;
     public int Channels, H, W, Stride;
+    public UnpooledInput Unpool;
+    public float* RowScratch;
+    public long Hits;
 
     [SkipLocalsInit]
     public void Execute(int task, int worker)
@@ -20,6 +26,20 @@ internal unsafe struct WeightGradientTransposeJob : IParallelJob
         int n = task / H, r = task % H;
         long plane = (long)H * W;
         float* src = Source + (long)n * Channels * plane + (long)r * W;
+        if (Unpool.Values != null)
+        {
+            var pool = Unpool.Pool;
+            src = RowScratch + (long)worker * Channels * W;
+            long hits = 0;
+            for (int i = 0; i < Channels; i++)
+            {
+                long p = ((long)n * Channels + i) * pool.OutPlane;
+                hits += UnpoolRows.Fill(Unpool.Values + p, null, Unpool.Indices + p, pool, r, src + (long)i * W, Path, accumulate: false);
+            }
+            Interlocked.Add(ref Hits, hits);
+            // The unpooled rows lie W apart.
+            plane = W;
+        }
         float* dst = Destination + (long)task * W * Stride;
         int i0 = 0, lanes = Path switch { VectorPath.Vector512 => 16, VectorPath.Vector256 => 8, _ => 0 };
         if (lanes > 0)

@@ -1,0 +1,104 @@
+// ConvTranspose2dKernel.BackwardFromUnpool (a transposed convolution's backward reading its input as a MaxUnpool2d's
+// pooled values and argmax) against unpooling first and calling Backward, bit for bit, on every forced path and thread
+// count: inputs the channel engine unpools row by row as it transposes them (16 to 64 channels, odd sizes, a 7×7 kernel),
+// inputs too narrow for it (unpooled into scratch), argmax moved out of their cells or windows that overlap (unpooled the
+// general way), and an index outside the plane (rejected before any gradient is touched).
+using NetGen.Kernels;
+using NetGen.Model;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class UnpoolBackwardTests
+{
+    /// <summary>channels, unpooled inH × inW, pool kernel and stride, deconv outC, kernel, padding, batch.</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> Shapes => new()
+    {
+        // The tiny hourglass's deconv1 and deconv2: the channel engine, unpooling as it transposes.
+        { 16, 64, 64, 2, 2, 16, 3, 1, 1 },
+        { 32, 32, 32, 2, 2, 16, 3, 1, 2 },
+        // SegNet-like: 7×7 on an odd plane whose pool dropped the last row and column.
+        { 64, 45, 61, 2, 2, 8, 7, 3, 1 },
+        // Five channels: not the channel engine, unpooled into scratch first.
+        { 5, 13, 17, 2, 2, 6, 3, 1, 2 },
+        // Overlapping windows: the argmax of neighbouring windows may share a cell's row.
+        { 16, 17, 13, 3, 2, 8, 3, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Equals_unpool_then_backward(int c, int inH, int inW, int poolK, int poolS, int outC, int k, int p, int batch)
+    {
+        var (pool, g) = Geometries(c, inH, inW, poolK, poolS, outC, k, p);
+        var (pooled, indices) = Pooled(pool, batch, seed: 61);
+        ForEachPath(run => Compare(pooled, indices, pool, g, batch, seed: 62, run));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Argmax_outside_their_cells_are_unpooled_as_MaxUnpool2d_places_them(bool duplicates)
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 8, 3, 1);
+        const int batch = 2;
+        var (pooled, indices) = Pooled(pool, batch, seed: 71);
+        var rng = new Random(72);
+        for (int plane = 0; plane < batch * pool.C; plane += 5)
+        {
+            int o = plane * pool.OutPlane + rng.Next(pool.OutPlane);
+            indices[o] = duplicates ? indices[plane * pool.OutPlane + rng.Next(pool.OutPlane)] : rng.Next(pool.InPlane);
+        }
+        ForEachPath(run => Compare(pooled, indices, pool, g, batch, seed: 73, run));
+    }
+
+    [Fact]
+    public void An_index_outside_the_plane_is_rejected_before_any_gradient_changes()
+    {
+        var (pool, g) = Geometries(16, 16, 16, 2, 2, 8, 3, 1);
+        var (pooled, indices) = Pooled(pool, 1, seed: 81);
+        indices[40] = pool.InPlane + 3;
+        var w = Random(g.WeightSize, 82);
+        var dy = Random(g.OutSize, 83);
+        ForEachPath(run =>
+        {
+            var dw = Filled(g.WeightSize, 0.5f);
+            var db = Filled(g.OutC, 0.25f);
+            var e = Assert.Throws<ArgumentException>(() =>
+                ConvTranspose2dKernel.BackwardFromUnpool(pooled, indices, pool, w, dy, new float[g.InSize], dw, db, 1, g));
+            Assert.Equal("indices", e.ParamName);
+            Assert.All(dw, v => Assert.Equal(0.5f, v));
+            Assert.All(db, v => Assert.Equal(0.25f, v));
+        });
+    }
+
+    private static void Compare(float[] pooled, int[] indices, PoolGeometry pool, ConvGeometry g, int batch, int seed, string run)
+    {
+        var w = Random(g.WeightSize, seed);
+        var dy = Random(batch * g.OutSize, seed + 1);
+        var unpooled = Filled(batch * pool.InSize, float.NaN);
+        MaxUnpool2dKernel.Forward(pooled, indices, unpooled, batch, pool);
+
+        var (dx, dw, db) = (Filled(batch * g.InSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
+        ConvTranspose2dKernel.Backward(unpooled, w, dy, dx, dw, db, batch, g);
+        var (fusedDx, fusedDw, fusedDb) = (Filled(batch * g.InSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
+        ConvTranspose2dKernel.BackwardFromUnpool(pooled, indices, pool, w, dy, fusedDx, fusedDw, fusedDb, batch, g);
+
+        Same<float>(dw, fusedDw, $"dw, {run}");
+        Same<float>(db, fusedDb, $"db, {run}");
+        Same<float>(dx, fusedDx, $"dx, {run}");
+    }
+
+    private static (PoolGeometry Pool, ConvGeometry Deconv) Geometries(int c, int inH, int inW, int poolK, int poolS, int outC, int k, int p)
+    {
+        var pool = new PoolGeometry(c, inH, inW, (inH - poolK) / poolS + 1, (inW - poolK) / poolS + 1, poolK, poolS);
+        return (pool, new ConvGeometry(c, inH, inW, outC, inH - 2 * p + k - 1, inW - 2 * p + k - 1, k, 1, p));
+    }
+
+    private static (float[] Pooled, int[] Indices) Pooled(PoolGeometry pool, int batch, int seed)
+    {
+        var pooled = new float[batch * pool.OutSize];
+        var indices = new int[batch * pool.OutSize];
+        using (KernelOptions.Override(512, 1)) MaxPool2dKernel.Forward(Random(batch * pool.InSize, seed), pooled, indices, batch, pool);
+        return (pooled, indices);
+    }
+}
