@@ -44,6 +44,11 @@ internal static class FusionRules
         return true;
     }
 
+    /// <summary>Whether the MaxUnpool2d at <paramref name="unpool"/> is read by the stride-1 deconvolution after it as pooled
+    /// values and argmax in both modes (forward and backward), so it runs no pass and has no array.</summary>
+    public static bool IsReadByConvolution(NetworkInfo info, int unpool) =>
+        unpool + 1 < info.Layers.Count && ReadsUnpool(info, unpool + 1);
+
     private static bool ReadsUnpool(NetworkInfo info, int conv)
     {
         var layers = info.Layers;

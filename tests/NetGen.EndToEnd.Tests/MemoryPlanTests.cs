@@ -43,10 +43,11 @@ public class MemoryPlanTests
 
     // A convolution, or a batch norm right after one, followed by a ReLU: both modes fuse them and write only the ReLU's
     // output, so the network holds no array for this one. A convolution (and its ReLU) whose pool both modes run in the
-    // convolution's call: only the pool's output is written.
+    // convolution's call: only the pool's output is written. An unpool its deconvolution reads as pooled values and argmax.
     private static bool IsNeverWritten(NetworkInfo info, int layer)
     {
         var layers = info.Layers;
+        if (FusionRules.IsReadByConvolution(info, layer)) return true;
         if (layer + 1 < layers.Count && FusionRules.PoolsInConvolution(info, layer + 1)) return true;
         if (layer + 2 < layers.Count && layers[layer + 1].Kind == LayerKind.ReLU && FusionRules.PoolsInConvolution(info, layer + 2)) return true;
         if (layer + 1 >= layers.Count || layers[layer + 1].Kind != LayerKind.ReLU) return false;

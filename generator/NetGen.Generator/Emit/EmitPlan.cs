@@ -33,10 +33,10 @@ internal sealed class EmitPlan
         Input = new Tensor("_input", ChainFields[Gradients.ChainOfInput], model.Input, "input");
         _ids = LayerIds(model);
         Fusions = InferenceFusion.For(model);
-        // A convolution + ReLU whose pool training fuses too runs as that one call, not as a pair.
+        // A convolution + ReLU that training runs with its pool or unpool as inference's call is not a pair.
         var pairs = new List<TrainingFusion>();
         foreach (var pair in TrainingFusion.For(model))
-            if (PooledFusionContaining(pair.Producer) is null) pairs.Add(pair);
+            if (SharedFusionContaining(pair.Producer) is null) pairs.Add(pair);
         TrainingFusions = pairs;
         GatedReLUs = TrainingFusion.GatedByConsumer(model);
 
@@ -165,18 +165,22 @@ internal sealed class EmitPlan
         return null;
     }
 
-    /// <summary>The fused run with a pool that <paramref name="layer"/> belongs to, when training runs it too (see
-    /// <see cref="IsInferenceOnly"/>), or null.</summary>
-    public InferenceFusion? PooledFusionContaining(int layer) =>
-        FusionContaining(layer) is { Pool: >= 0 } fusion && !IsInferenceOnly(fusion) ? fusion : null;
+    /// <summary>The fused run with a pool or an unpool that <paramref name="layer"/> belongs to, when training runs the same call
+    /// (see <see cref="IsInferenceOnly"/>), or null.</summary>
+    public InferenceFusion? SharedFusionContaining(int layer) =>
+        FusionContaining(layer) is { } fusion && (fusion.Pool >= 0 || fusion.Unpool >= 0) && !IsInferenceOnly(fusion) ? fusion : null;
 
-    /// <summary>Whether training runs some convolution with the pool after it as one call.</summary>
-    public bool HasPooledTrainingFusion
+    /// <summary>A MaxUnpool2d that its stride-1 deconvolution reads as pooled values and argmax in both modes (forward and
+    /// backward): it runs no forward of its own and its output has no array.</summary>
+    public bool IsReadByConvolution(int layer) => FusionContaining(layer) is { } fusion && fusion.Unpool == layer;
+
+    /// <summary>Whether training runs some convolution with its pool or unpool as inference's call.</summary>
+    public bool HasSharedTrainingFusion
     {
         get
         {
             foreach (var fusion in Fusions)
-                if (PooledFusionContaining(fusion.Conv) is not null) return true;
+                if (SharedFusionContaining(fusion.Conv) is not null) return true;
             return false;
         }
     }
@@ -208,11 +212,12 @@ internal sealed class EmitPlan
 
     /// <summary>Whether some pass runs the layer's own forward method: a layer fused in both modes has none.</summary>
     public bool RunsOwnForward(int layer) =>
-        FusionContaining(layer) is null || TrainingFusionContaining(layer) is null && PooledFusionContaining(layer) is null;
+        FusionContaining(layer) is null ||
+        TrainingFusionContaining(layer) is null && SharedFusionContaining(layer) is null && !IsReadByConvolution(layer);
 
     /// <summary>A layer that both modes fuse with the layers after it, whose output no fused call writes: conv1 before relu1
-    /// (the call writes relu1's output), bn1 between conv1 and relu1, or conv1 and relu1 before pool1 when both modes pool
-    /// in the convolution's call (only pool1's output and argmax are written).</summary>
+    /// (the call writes relu1's output), bn1 between conv1 and relu1, conv1 and relu1 before pool1 when both modes pool
+    /// in the convolution's call (only pool1's output and argmax are written), or an unpool its deconvolution reads.</summary>
     public bool IsNeverWritten(int layer) =>
         !RunsOwnForward(layer) && FusionContaining(layer)!.Last != layer && TrainingFusionContaining(layer)?.ReLU != layer;
 
@@ -222,10 +227,10 @@ internal sealed class EmitPlan
     public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
 
     /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart. A batch norm
-    /// trains on batch statistics, a deconvolution's weight gradient reads the unpooled input, and the classifier's weight
-    /// gradient reads the deconvolution's (or its ReLU's) output; a pool after a convolution
-    /// needs neither its input nor the ReLU's kept (its backward routes through the argmax, gated by the pooled values).</summary>
-    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Unpool >= 0 || fusion.Classifier >= 0;
+    /// trains on batch statistics, and the classifier's weight gradient reads the deconvolution's (or its ReLU's) output; a
+    /// pool after a convolution needs neither its input nor the ReLU's kept (its backward routes through the argmax, gated by
+    /// the pooled values), and a deconvolution's backward reads an unpooled input from the pooled values and argmax.</summary>
+    public static bool IsInferenceOnly(InferenceFusion fusion) => fusion.BatchNorm >= 0 || fusion.Classifier >= 0;
 
     /// <summary>The method of a training-mode pair: Bn1Relu1TrainingForward, or the shared Conv1Relu1FusedForward.</summary>
     public string FusedMethod(TrainingFusion fusion) =>

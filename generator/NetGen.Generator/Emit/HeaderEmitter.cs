@@ -48,22 +48,30 @@ internal static class HeaderEmitter
             string fused = what.Count == 1 ? what[0] : string.Join(", ", what.GetRange(0, what.Count - 1)) + " and " + what[^1];
             writer.WriteLine($"// Inference fuses {fused}: {string.Join(", ", names)}.");
         }
-        if (plan.TrainingFusions.Count > 0 || plan.HasPooledTrainingFusion)
+        if (plan.TrainingFusions.Count > 0 || plan.HasSharedTrainingFusion)
         {
             // In layer order: the pairs, and the convolution + pool runs that training shares with inference.
             var names = new SortedDictionary<int, string>();
             foreach (var fusion in plan.TrainingFusions)
                 names[fusion.Producer] = $"{plan.Layer(fusion.Producer).Name} + {plan.Layer(fusion.ReLU).Name}";
             foreach (var fusion in plan.Fusions)
-                if (plan.PooledFusionContaining(fusion.Conv) is not null) names[fusion.Conv] = plan.FusedNames(fusion);
-            if (plan.HasPooledTrainingFusion)
+                if (plan.SharedFusionContaining(fusion.Conv) is not null) names[fusion.Conv] = plan.FusedNames(fusion);
+            if (plan.HasSharedTrainingFusion)
             {
-                writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, a stride-1 convolution's pool as inference");
-                writer.WriteLine("// does, and a batch norm's backward with the ReLU's:");
+                writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, a convolution's pool and a deconvolution's");
+                writer.WriteLine("// unpool as inference does (no batch norm or classifier in the call), and a batch norm's backward with the ReLU's:");
             }
             else
                 writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");
             writer.WriteLine($"// {string.Join(", ", names.Values)}.");
+        }
+        var readUnpools = new List<string>();
+        for (int i = 0; i < plan.Model.Layers.Count; i++)
+            if (plan.IsReadByConvolution(i)) readUnpools.Add($"{plan.Layer(i).Name} by {plan.Layer(i + 1).Name}");
+        if (readUnpools.Count > 0)
+        {
+            writer.WriteLine("// In both modes, forward and backward, each stride-1 deconvolution reads the unpool before it as pooled values and argmax");
+            writer.WriteLine($"// (the unpooled tensor is never made): {string.Join(", ", readUnpools)}.");
         }
         var gated = new List<string>();
         foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(relu + 1).Name}");

@@ -53,9 +53,17 @@ internal static class LayerEmitter
     private static string FusedInto(EmitPlan plan, int index)
     {
         string inference = plan.FusedMethod(plan.FusionContaining(index)!);
-        string training = plan.TrainingFusionContaining(index) is { } pair ? plan.FusedMethod(pair) : inference;
+        string training = plan.TrainingFusionContaining(index) is { } pair ? plan.FusedMethod(pair)
+            : plan.IsReadByConvolution(index) ? TrainingForward(plan, index + 1)
+            : inference;
         return inference == training ? $"in {inference}" : $"in {inference} and {training}";
     }
+
+    // The method that runs a convolution's forward in training: its pair's, the call it shares with inference, or its own.
+    private static string TrainingForward(EmitPlan plan, int conv) =>
+        plan.TrainingFusionContaining(conv) is { } pair ? plan.FusedMethod(pair)
+        : plan.SharedFusionContaining(conv) is { } shared ? plan.FusedMethod(shared)
+        : plan.Id(conv) + "Forward";
 
     private static string Summary(EmitPlan plan, int index)
     {
@@ -84,6 +92,19 @@ internal static class LayerEmitter
         var weight = plan.Parameter(index, "weight");
         var bias = plan.Parameter(index, "bias");
         string geometry = plan.ConvGeometry(index);
+        if (ReadsUnpool(plan, index))
+        {
+            // The input is the unpool's output, which has no array: read as the unpool's input and its pool's argmax.
+            int unpool = index - 1;
+            string pool = plan.PoolGeometry(unpool);
+            WritePasses(writer, plan, index,
+                forward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), Y(plan, index),
+                    $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {pool}, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
+                backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index), DX(plan, index),
+                    $"{Kernels}.{kernel}.BackwardFromUnpool(x, indices, {pool}, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch,",
+                    $"    {geometry});"]);
+            return;
+        }
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index),
                 $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
@@ -98,7 +119,7 @@ internal static class LayerEmitter
     public static void WriteFused(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
         bool inferenceOnly = EmitPlan.IsInferenceOnly(fusion);
-        if (!inferenceOnly && fusion.Pool < 0)
+        if (!inferenceOnly && fusion.Pool < 0 && fusion.Unpool < 0)
         {
             WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: true);
             return;
@@ -123,11 +144,26 @@ internal static class LayerEmitter
         writer.WriteLine($"// reads its input, never its output, which is left unwritten.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
-        WriteMethod(writer, $"{plan.FusedMethod(plan.TrainingFusionContaining(conv)!)}(int start, int batch)",
+        string signature = $"{plan.FusedMethod(plan.TrainingFusionContaining(conv)!)}(int start, int batch)";
+        if (ReadsUnpool(plan, conv))
+        {
+            int unpool = conv - 1;
+            WriteMethod(writer, signature,
+                $"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input",
+                Indices(plan, unpool),
+                $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
+                $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {plan.PoolGeometry(unpool)}, {weight.Field}, {bias.Field}, y, batch,",
+                $"    {plan.ConvGeometry(conv)}, relu: true);");
+            return;
+        }
+        WriteMethod(writer, signature,
             X(plan, conv),
             $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
             $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {plan.ConvGeometry(conv)}, relu: true);");
     }
+
+    // A convolution whose input is an unpool's output that the convolution reads from the pooled values and argmax.
+    private static bool ReadsUnpool(EmitPlan plan, int conv) => conv > 0 && plan.IsReadByConvolution(conv - 1);
 
     /// <summary>The batch norm + ReLU call of a training-mode Forward (see <see cref="TrainingFusion"/>); its backward is the
     /// batch norm's, written with the layer.</summary>
@@ -184,8 +220,10 @@ internal static class LayerEmitter
         }
         if (fusion.BatchNorm >= 0)
             writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
-        if (fusion.Unpool >= 0)
-            writer.WriteLine($"// Training runs {plan.Layer(fusion.Unpool).Name} apart: {convName}'s backward reads its output.");
+        if (fusion.Unpool >= 0 && EmitPlan.IsInferenceOnly(fusion))
+            writer.WriteLine($"// Training's {convName} reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too, forward and backward.");
+        else if (fusion.Unpool >= 0)
+            writer.WriteLine($"// Training runs the same call; {convName}'s backward reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too.");
         if (fusion.Classifier >= 0)
             writer.WriteLine($"// Training runs {plan.Layer(fusion.Classifier).Name} apart: its backward reads its input.");
         var weight = plan.Parameter(conv, "weight");

@@ -55,8 +55,8 @@ internal static class PassEmitter
                 /// Inference mode runs each convolution with the batch norm (folded into its weights from the current parameters
                 /// and running statistics) and ReLU after it as one kernel call.
                 """);
-        if (plan.TrainingFusions.Count > 0 || plan.HasPooledTrainingFusion)
-            writer.WriteLine(plan.HasPooledTrainingFusion
+        if (plan.TrainingFusions.Count > 0 || plan.HasSharedTrainingFusion)
+            writer.WriteLine(plan.HasSharedTrainingFusion
                 ? "/// Training mode runs each convolution or batch norm with the ReLU (and a convolution's pool) after it as one kernel call."
                 : "/// Training mode runs each convolution or batch norm with the ReLU right after it as one kernel call.");
         writer.WriteLine("/// </summary>");
@@ -79,7 +79,7 @@ internal static class PassEmitter
             using (writer.WriteBlock("for (int start = 0; start < batch; start += step)"))
             {
                 writer.WriteLine("int n = Math.Min(step, batch - start);");
-                if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0 && !plan.HasPooledTrainingFusion)
+                if (plan.Fusions.Count == 0 && plan.TrainingFusions.Count == 0 && !plan.HasSharedTrainingFusion)
                     WriteAligned(writer, ForwardLines(plan, Mode.Either));
                 else
                 {
@@ -125,15 +125,28 @@ internal static class PassEmitter
                 i = fusion.Last;
                 continue;
             }
-            if (mode == Mode.Training && plan.FusionStartingAt(i) is { Pool: >= 0 } pooled && plan.PooledFusionContaining(i) is not null)
+            if (mode == Mode.Training && plan.FusionStartingAt(i) is { } shared && plan.SharedFusionContaining(i) is not null)
             {
-                // The same call as inference's; the layers after the convolution are lapped after it, as a pair's ReLU is.
-                lines.Add(new Line($"{plan.FusedMethod(pooled)}(start, n);", Lap("Forward", i),
-                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[pooled.Last].Output)}, {plan.FusedNames(pooled)}"));
-                for (int j = i + 1; j <= pooled.Last; j++)
-                    lines.Add(new Line("", Lap("FusedForward", j),
-                        $"{model.Layers[j].Name}: " + (j == pooled.Pool ? $"pooled from {layer.Name}'s bands" : $"in {layer.Name}'s output store")));
-                i = pooled.Last;
+                // The same call as inference's, charged to the convolution; its other layers are lapped after it, as a pair's
+                // ReLU is.
+                string conv = model.Layers[shared.Conv].Name;
+                lines.Add(new Line($"{plan.FusedMethod(shared)}(start, n);", Lap("Forward", shared.Conv),
+                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[shared.Last].Output)}, {plan.FusedNames(shared)}"));
+                for (int j = shared.First; j <= shared.Last; j++)
+                {
+                    if (j == shared.Conv) continue;
+                    string where = j == shared.Pool ? $"pooled from {conv}'s bands"
+                        : j == shared.Unpool ? $"unpooled by {conv} as it packs its input"
+                        : $"in {conv}'s output store";
+                    lines.Add(new Line("", Lap("FusedForward", j), $"{model.Layers[j].Name}: {where}"));
+                }
+                i = shared.Last;
+                continue;
+            }
+            if (mode == Mode.Training && plan.IsReadByConvolution(i))
+            {
+                // The deconvolution after it reads its input and argmax; it has no pass of its own.
+                lines.Add(new Line("", Lap("FusedForward", i), $"{layer.Name}: unpooled by {model.Layers[i + 1].Name} as it packs its input"));
                 continue;
             }
             if (mode == Mode.Training && plan.TrainingFusionContaining(i) is { } pair && pair.Producer == i)

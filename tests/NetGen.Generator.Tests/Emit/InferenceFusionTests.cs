@@ -61,14 +61,21 @@ public sealed class InferenceFusionTests
         var plan = new EmitPlan(model);
         int conv1 = Index(model, "conv1"), conv2 = Index(model, "conv2");
 
-        Assert.NotNull(plan.PooledFusionContaining(conv1));
+        Assert.NotNull(plan.SharedFusionContaining(conv1));
         Assert.Null(plan.TrainingFusionContaining(conv1));
         Assert.Equal("Conv1Relu1Pool1FusedForward", plan.FusedMethod(plan.FusionContaining(conv1)!));
         // With a batch norm, training runs conv2 alone and bn1 + relu2 as a pair; inference's call is its own.
-        Assert.Null(plan.PooledFusionContaining(conv2));
+        Assert.Null(plan.SharedFusionContaining(conv2));
         Assert.Equal("Conv2Bn1Relu2Pool2InferenceForward", plan.FusedMethod(plan.FusionContaining(conv2)!));
         Assert.NotNull(plan.TrainingFusionContaining(Index(model, "bn1")));
-        // The classifier's call is inference's: training's classifier reads relu6's output for its weight gradient.
+        // Each unpool is read by its deconvolution in both modes, though both calls are inference's (a batch norm; the
+        // classifier, whose weight gradient in training reads relu6's output).
+        Assert.Equal("Unpool2Deconv2Bn2Relu5InferenceForward", plan.FusedMethod(plan.FusionContaining(Index(model, "unpool2"))!));
+        Assert.All(new[] { "unpool2", "unpool1" }, name =>
+        {
+            Assert.True(plan.IsReadByConvolution(Index(model, name)), name);
+            Assert.False(plan.RunsOwnForward(Index(model, name)), name);
+        });
         Assert.True(EmitPlan.IsInferenceOnly(plan.FusionContaining(Index(model, "classifier"))!));
         Assert.True(plan.RunsOwnForward(Index(model, "classifier")));
     }
@@ -80,12 +87,13 @@ public sealed class InferenceFusionTests
         var plan = new EmitPlan(model);
 
         // Fused away in both modes: conv1 and relu1 (before pool1 in one call), bn1 and bn2 (a pair with their ReLU in
-        // training, folded in inference), and the convolutions before a ReLU in both modes.
-        Assert.Equal(new[] { "conv1", "relu1", "bn1", "conv3", "deconv3", "bn2", "deconv1" },
+        // training, folded in inference), the convolutions before a ReLU in both modes, and the unpools (read by their
+        // deconvolutions as pooled values and argmax).
+        Assert.Equal(new[] { "conv1", "relu1", "bn1", "conv3", "deconv3", "unpool2", "bn2", "unpool1", "deconv1" },
             model.Layers.Where(l => plan.IsNeverWritten(l.Index)).Select(l => l.Name));
         // Written by training alone: a convolution before a batch norm, the ReLU before an inference-fused pool or
-        // classifier, the unpools.
-        Assert.Equal(new[] { "conv2", "relu2", "unpool2", "deconv2", "unpool1", "relu6" }, plan.TrainingOnlyActivations.Select(t => t.Owner));
+        // classifier.
+        Assert.Equal(new[] { "conv2", "relu2", "deconv2", "relu6" }, plan.TrainingOnlyActivations.Select(t => t.Owner));
         Assert.All(new[] { "pool1", "pool2", "relu3", "relu4", "relu5", "classifier" },
             name => Assert.True(plan.InferenceWrites(Index(model, name)), name));
     }
