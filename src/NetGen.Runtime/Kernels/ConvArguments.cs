@@ -16,6 +16,16 @@ internal static class ConvArguments
         Spans.Require(y, (long)batch * g.OutSize, nameof(y));
     }
 
+    // An input given as a MaxUnpool2d's: pooled, indices: [N, InC, pool.OutH, pool.OutW], pool unpooling to [InC, InH, InW]
+    public static void RequireUnpooled(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool, int batch, in ConvGeometry g)
+    {
+        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
+            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
+        long planes = (long)batch * pool.C;
+        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
+        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW], dw: WeightSize values, db: [OutC]; each gradient may be empty
     public static void RequireBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, ReadOnlySpan<float> dx,
         ReadOnlySpan<float> dw, ReadOnlySpan<float> db, int batch, in ConvGeometry g)

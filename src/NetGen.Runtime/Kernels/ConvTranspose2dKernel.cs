@@ -24,11 +24,7 @@ public static unsafe class ConvTranspose2dKernel
     public static void ForwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
     {
-        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
-            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
-        long planes = (long)batch * pool.C;
-        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
-        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
         Spans.Require(w, g.WeightSize, nameof(w));
         Spans.RequireOptional(b, g.OutC, nameof(b));
         Spans.Require(y, (long)batch * g.OutSize, nameof(y));
@@ -56,11 +52,7 @@ public static unsafe class ConvTranspose2dKernel
         ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias,
         Span<float> logits, int batch, in ConvGeometry g, int classes, bool relu = false)
     {
-        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
-            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
-        long planes = (long)batch * pool.C;
-        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
-        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
         Classified(pooled, indices, pool, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu);
     }
 
@@ -93,11 +85,7 @@ public static unsafe class ConvTranspose2dKernel
     public static void BackwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
     {
-        if (pool.C != g.InC || pool.InH != g.InH || pool.InW != g.InW)
-            throw new ArgumentException($"pool unpools to {pool.C}×{pool.InH}×{pool.InW} but the layer's input is {g.InC}×{g.InH}×{g.InW}.", nameof(pool));
-        long planes = (long)batch * pool.C;
-        Spans.Require(pooled, planes * pool.OutPlane, nameof(pooled));
-        Spans.Require(indices, planes * pool.OutPlane, nameof(indices));
+        ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
         Spans.Require(w, g.WeightSize, nameof(w));
         Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
         Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));

@@ -60,9 +60,7 @@ public class ClassifiedConvolutionTests
     {
         var g = Deconv(c, inH, inW, outC, k, s, p);
         var pool = new PoolGeometry(c, inH, inW, inH / 2, inW / 2, 2, 2);
-        var pooled = new float[batch * pool.OutSize];
-        var indices = new int[batch * pool.OutSize];
-        using (KernelOptions.Override(512, 1)) MaxPool2dKernel.Forward(Random(batch * pool.InSize, 21), pooled, indices, batch, pool);
+        var (pooled, indices) = Pooled(pool, batch, seed: 21);
         var (w, b, cw, cb) = Weights(g, classes, seed: 22);
         ForEachPath(run =>
         {

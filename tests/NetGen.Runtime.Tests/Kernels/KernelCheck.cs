@@ -116,6 +116,15 @@ internal static class KernelCheck
         return values;
     }
 
+    /// <summary>The pool's output and argmax for a random input: an unpool's operands as a network makes them.</summary>
+    public static (float[] Pooled, int[] Indices) Pooled(PoolGeometry pool, int batch, int seed)
+    {
+        var pooled = new float[batch * pool.OutSize];
+        var indices = new int[batch * pool.OutSize];
+        using (KernelOptions.Override(512, 1)) MaxPool2dKernel.Forward(Random(batch * pool.InSize, seed), pooled, indices, batch, pool);
+        return (pooled, indices);
+    }
+
     public static float[] Filled(long length, float value)
     {
         var values = new float[length];

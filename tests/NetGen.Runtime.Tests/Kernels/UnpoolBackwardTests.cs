@@ -93,12 +93,4 @@ public class UnpoolBackwardTests
         var pool = new PoolGeometry(c, inH, inW, (inH - poolK) / poolS + 1, (inW - poolK) / poolS + 1, poolK, poolS);
         return (pool, new ConvGeometry(c, inH, inW, outC, inH - 2 * p + k - 1, inW - 2 * p + k - 1, k, 1, p));
     }
-
-    private static (float[] Pooled, int[] Indices) Pooled(PoolGeometry pool, int batch, int seed)
-    {
-        var pooled = new float[batch * pool.OutSize];
-        var indices = new int[batch * pool.OutSize];
-        using (KernelOptions.Override(512, 1)) MaxPool2dKernel.Forward(Random(batch * pool.InSize, seed), pooled, indices, batch, pool);
-        return (pooled, indices);
-    }
 }

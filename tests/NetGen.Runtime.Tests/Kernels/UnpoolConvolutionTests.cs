@@ -93,16 +93,6 @@ public class UnpoolConvolutionTests
         return (pool, deconv);
     }
 
-    // The pool's output and argmax for a random input (an unpool's operands as a network makes them).
-    private static (float[] Pooled, int[] Indices) Pooled(PoolGeometry pool, int batch, int seed)
-    {
-        var x = Random(batch * pool.InSize, seed);
-        var pooled = new float[batch * pool.OutSize];
-        var indices = new int[batch * pool.OutSize];
-        using (KernelOptions.Override(512, 1)) MaxPool2dKernel.Forward(x, pooled, indices, batch, pool);
-        return (pooled, indices);
-    }
-
     private static float[] UnpoolThenForward(float[] pooled, int[] indices, PoolGeometry pool, float[] w, float[] b, int batch, ConvGeometry g, bool relu)
     {
         var unpooled = Filled(batch * pool.InSize, float.NaN);
