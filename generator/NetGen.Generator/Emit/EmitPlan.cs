@@ -85,8 +85,8 @@ internal sealed class EmitPlan
     public IReadOnlyList<Tensor> Activations { get; }
 
     /// <summary>The activation arrays only training writes and reads (the outputs of layers that inference runs fused and not
-    /// last, as a convolution before its folded batch norm or an unpool read by its deconvolution): allocated by the first
-    /// training-mode Forward, so an inference-only user never pays for them.</summary>
+    /// last, as a convolution before its folded batch norm or the ReLU before a pool or classifier in inference's call):
+    /// allocated by the first training-mode Forward, so an inference-only user never pays for them.</summary>
     public IReadOnlyList<Tensor> TrainingOnlyActivations { get; }
 
     /// <summary>Whether an inference-mode Forward writes the layer's output: the layer runs alone, or last in its fused run.
@@ -221,9 +221,9 @@ internal sealed class EmitPlan
     public bool IsNeverWritten(int layer) =>
         !RunsOwnForward(layer) && FusionContaining(layer)!.Last != layer && TrainingFusionContaining(layer)?.ReLU != layer;
 
-    /// <summary>The method of a fused run: a convolution with only a ReLU (and a pool) after it is the same call in both modes,
-    /// so its method is shared (Conv1Relu1FusedForward, Conv1Relu1Pool1FusedForward); one that folds a batch norm or reads an
-    /// unpool is inference only.</summary>
+    /// <summary>The method of a fused run: a convolution with only a ReLU and a pool after it, or an unpool before it, is the
+    /// same call in both modes, so its method is shared (Conv1Relu1FusedForward, Conv1Relu1Pool1FusedForward,
+    /// Unpool2Deconv2Relu5FusedForward); one that folds a batch norm or takes the classifier is inference only.</summary>
     public string FusedMethod(InferenceFusion fusion) => FusedId(fusion) + (IsInferenceOnly(fusion) ? "InferenceForward" : "FusedForward");
 
     /// <summary>Whether a fused run is inference's alone: training runs its layers (or its conv + ReLU pair) apart. A batch norm
