@@ -162,7 +162,7 @@ internal static unsafe class Correlation
             return;
         }
         float* unpooled = Workspace.Current.Get<float>(ScratchSlot.Unpooled, (long)batch * inC * inH * inW);
-        ScatterJob.Run(unpool.Values, null, unpool.Indices, unpooled, batch * inC, unpool.Pool, accumulate: false, "indices");
+        unpool.WriteTo(unpooled, batch * inC);
         Transposed(unpooled, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
     }
 

@@ -482,6 +482,11 @@ internal unsafe struct UnpooledInput
     public float* Values;
     public int* Indices;
     public PoolGeometry Pool;
+
+    /// <summary>Writes the unpooled tensor of <paramref name="planes"/> planes to output, as MaxUnpool2d does (later argmax
+    /// win); throws, naming "indices", if one lies outside its plane. For the paths that cannot unpool as they read.</summary>
+    public readonly void WriteTo(float* output, int planes) =>
+        ScatterJob.Run(Values, null, Indices, output, planes, Pool, accumulate: false, "indices");
 }
 
 /// <summary>A MaxPool2d right after a correlation: Values and Indices [N, Pool.C, Pool.OutH, Pool.OutW], Pool.Kernel =

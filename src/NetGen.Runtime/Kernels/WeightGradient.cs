@@ -21,7 +21,7 @@ internal static unsafe class WeightGradient
         if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC * k * k, (long)batch * aH * aW)))
         {
             float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);
-            ScatterJob.Run(unpoolA->Values, null, unpoolA->Indices, unpooled, batch * aC, unpoolA->Pool, accumulate: false, "indices");
+            unpoolA->WriteTo(unpooled, batch * aC);
             a = unpooled;
             unpoolA = null;
         }

@@ -57,7 +57,7 @@ internal static unsafe class WeightGradientByChannel
         {
             // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does, then transpose that.
             float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);
-            ScatterJob.Run(unpoolA->Values, null, unpoolA->Indices, unpooled, batch * aC, unpoolA->Pool, accumulate: false, "indices");
+            unpoolA->WriteTo(unpooled, batch * aC);
             transpose.Unpool = default;
             transpose.Source = unpooled;
             prepare = new PrepareJob { Transpose = transpose };
