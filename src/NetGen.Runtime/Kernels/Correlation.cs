@@ -236,7 +236,6 @@ internal static unsafe class Correlation
             Output = output, OutC = outC, OutH = outH, OutW = outW, Relu = relu,
             CoBlocks = coBlocks, CbGroups = cbGroups, CbPerGroup = cbPerGroup, Chunks = chunks, Tiles = tiles,
             TilesPerChunk = tilesPerChunk, TileWidth = tileWidth, TileChannels = tileChannels,
-            Scratch = ws.Get<float>(ScratchSlot.PerWorker, (long)threads * tileChannels * tileWidth),
         };
         WorkerPool.Run(ref job, phaseCount * chunks * cbGroups, threads);
     }
@@ -321,7 +320,6 @@ internal unsafe struct CorrelationJob : IParallelJob
     public int OutC, OutH, OutW;
     public bool Relu;
     public int CoBlocks, CbGroups, CbPerGroup, Chunks, Tiles, TilesPerChunk, TileWidth, TileChannels;
-    public float* Scratch;
 
     public void Execute(int task, int worker)
     {
@@ -330,7 +328,7 @@ internal unsafe struct CorrelationJob : IParallelJob
         int chunk = local / CbGroups, group = local % CbGroups;
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
         int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerChunk);
-        float* tile = Scratch + (long)worker * TileChannels * TileWidth;
+        float* tile = Workspace.Current.Get<float>(ScratchSlot.ThreadTile, (long)TileChannels * TileWidth);
         for (int ti = chunk * TilesPerChunk; ti < tileEnd; ti++)
         {
             long q0 = (long)ti * TileWidth;

@@ -82,24 +82,33 @@ internal static unsafe class CorrelationBands
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels,
-            Bands = ws.Get<float>(ScratchSlot.Input, threads * bandFloats), BandFloats = bandFloats,
+            BandFloats = bandFloats,
             ScratchFloats = (long)tileChannels * tileWidth + (classify == null ? 0 : Pointwise.BandScratch(path, outC)),
         };
-        job.Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * job.ScratchFloats);
+        if (nineTaps)
+        {
+            float* nine = job.NineTapWeights = ws.Get<float>(ScratchSlot.Weights, (long)outC * CorrelationBandJob.NineTapStride);
+            for (int o = 0; o < outC; o++, nine += CorrelationBandJob.NineTapStride)
+            {
+                float* row = w.Data + (long)o * w.OutStride;
+                for (int tap = 0; tap < 9; tap++) nine[tap] = row[weightIndex[tap]];
+                nine[9] = bias != null ? bias[o] : 0f;
+            }
+        }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
         if (pool != null) job.Pooled = *pool;
+        job.BandPlane = (long)plan.Rows * outW;
         if (classify != null)
         {
             job.Classify = *classify;
             job.ClassifierTaps = packedBand + threads + hitCount;
-            Pointwise.BandTaps(path, job.ClassifierTaps, outC, (long)plan.Rows * outW, classify->Weights);
+            Pointwise.BandTaps(path, job.ClassifierTaps, outC, job.BandPlane, classify->Weights);
         }
         if (pool != null || classify != null)
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
-            job.BandOutFloats = (long)taskChannels * plan.Rows * outW + 64;
-            job.BandOut = ws.Get<float>(ScratchSlot.BandOutput, threads * job.BandOutFloats);
+            job.BandOutFloats = (long)taskChannels * job.BandPlane + 64;
         }
         if (unpool == null)
         {
@@ -188,6 +197,9 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public float* Input;
     public int InC, InH, InW, Pad, K, Cols;
     public bool NineTaps;
+    /// <summary>With NineTaps: per output channel, its nine weights in tap order and its bias (0 without), NineTapStride apart.</summary>
+    public float* NineTapWeights;
+    public const int NineTapStride = 16;
     public WeightView Weights;
     public float* Bias;
     public float* Output, Gate;
@@ -196,9 +208,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int* Taps, LastTaps, WeightIndex, PackedBand;
     public int TapCount;
     public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
-    public float* Bands, Scratch;
-    public long ScratchFloats;
-    public long BandFloats;
+    // Floats in each thread's buffers: packed input band, tile scratch, and band output (0: none, the output is written).
+    public long BandFloats, ScratchFloats;
     /// <summary>Set (Pool.C &gt; 0) when the input is a MaxUnpool2d's output, unpooled band by band: see PackUnpooled.</summary>
     public UnpooledInput Unpool;
     public int* Hits;
@@ -209,15 +220,19 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     /// <summary>Set (Output non-null) when a classifier follows: see ClassifyBand.</summary>
     public ClassifiedOutput Classify;
     public int* ClassifierTaps;
-    public float* BandOut;
     public long BandOutFloats;
+    public long BandPlane;
 
     public void Execute(int task, int worker)
     {
         int band = task / Groups, group = task % Groups;
         int n = band / BandsPerSample, y0 = band % BandsPerSample * Rows;
         int rows = Math.Min(Rows, OutH - y0);
-        float* packed = Bands + worker * BandFloats;
+        // Each thread's buffers come from its own workspace, allocated by that thread. One block for all threads, allocated
+        // by the caller, made the second thread write its band outputs 2–8× slower in some processes on this machine.
+        var own = Workspace.Current;
+        float* packed = own.Get<float>(ScratchSlot.ThreadInput, BandFloats);
+        float* scratch = own.Get<float>(ScratchSlot.ThreadTile, ScratchFloats);
         if (PackedBand[worker] != band)
         {
             if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
@@ -229,20 +244,19 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         int cbStart = group * CbPerGroup, cbEnd = Math.Min(CoBlocks, cbStart + CbPerGroup);
         int firstChannel = NineTaps ? 0 : cbStart * TileChannels, endChannel = NineTaps ? OutC : Math.Min(OutC, cbEnd * TileChannels);
         // With a pool or a classifier after the layer, channel o's rows go to this thread's band buffer instead, [channel][Rows][OutW].
-        float* bandOut = BandOut == null ? null : BandOut + worker * BandOutFloats - (long)firstChannel * Rows * OutW;
+        float* bandOut = BandOutFloats == 0 ? null : own.Get<float>(ScratchSlot.ThreadOutput, BandOutFloats) - (long)firstChannel * BandPlane;
         if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
-        else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, worker, bandOut);
+        else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
-        if (Classify.Output != null) ClassifyBand(n, y0, rows, bandOut, worker);
+        if (Classify.Output != null) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
     }
 
     /// <summary>Classifies the band from its buffer (all channels: one group): logits rows y0 .. y0 + rows − 1 of sample n.</summary>
-    private readonly void ClassifyBand(int n, int y0, int rows, float* bandOut, int worker)
+    private readonly void ClassifyBand(int n, int y0, int rows, float* bandOut, float* scratch)
     {
         long plane = (long)OutH * OutW;
         float* logits = Classify.Output + n * Classify.Classes * plane + (long)y0 * OutW;
-        float* scratch = Scratch + worker * ScratchFloats + TileChannels * TileWidth;
-        Pointwise.RunBand(Path, bandOut, OutC, (long)Rows * OutW, Classify.Weights, Classify.Bias, logits, Classify.Classes, plane,
+        Pointwise.RunBand(Path, bandOut, OutC, BandPlane, Classify.Weights, Classify.Bias, logits, Classify.Classes, plane,
             rows * OutW, ClassifierTaps, scratch);
     }
 
@@ -253,7 +267,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         var g = Pooled.Pool;
         int oyFrom = y0 / g.Stride, oyTo = Math.Min(g.OutH, (y0 + rows) / g.Stride);
         if (oyTo <= oyFrom) return;
-        long planeFloats = (long)Rows * OutW;
+        long planeFloats = BandPlane;
         for (int o = first; o < end; o++)
         {
             float* plane = bandOut + o * planeFloats;
@@ -264,9 +278,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         }
     }
 
-    private readonly void RunTiles(float* packed, int* taps, int n, int y0, int rows, int cbStart, int cbEnd, int worker, float* bandOut)
+    private readonly void RunTiles(float* packed, int* taps, int n, int y0, int rows, int cbStart, int cbEnd, float* tile, float* bandOut)
     {
-        float* tile = Scratch + worker * ScratchFloats;
         // Storing from registers needs a vector to touch at most two output rows.
         bool placed = Path == VectorPath.Vector512 && Cols >= 16;
         VectorPlacement* placements = stackalloc VectorPlacement[CorrelationStore.MaxVectors];
@@ -309,15 +322,13 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     private readonly void RunNineTaps(float* packed, int* taps, int n, int y0, int rows, float* bandOut)
     {
         int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
-        // Every value the channel loop reads is a local: through pointers it would be reloaded after each store.
-        int w0 = WeightIndex[0], w1 = WeightIndex[1], w2 = WeightIndex[2], w3 = WeightIndex[3], w4 = WeightIndex[4];
-        int w5 = WeightIndex[5], w6 = WeightIndex[6], w7 = WeightIndex[7], w8 = WeightIndex[8];
-        float* weights = Weights.Data, bias = Bias, gate = Gate, output = Output;
-        long outStride = Weights.OutStride, plane = bandOut == null ? (long)OutH * OutW : (long)Rows * OutW;
+        // Every value the channel loop reads is a local (through pointers it would be reloaded after each store), and its
+        // weights are NineTapWeights' rows, at fixed offsets: with nine weight indices the loop ran out of registers.
+        float* weights = NineTapWeights, gate = Gate, output = Output;
+        long plane = bandOut == null ? (long)OutH * OutW : BandPlane;
         float* first = Dest(n, y0, 0, bandOut);
         int outC = OutC, outW = OutW, cols = Cols;
         bool relu = Relu;
-        var zero = Vector512<float>.Zero;
         // Two blocks of 16 columns at a time where the row has them: two independent chains of 9 multiply-adds per channel,
         // each broadcast weight used twice. The last block (or pair) of a row overlaps the one before and stores the same
         // values again.
@@ -328,24 +339,24 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             int c0 = Math.Min(c, outW - width);
             float* x = packed + r * cols + c0;
             float* dst = first + (long)r * outW + c0;
-            float* w = weights;
+            float* w = weights, end = weights + (long)outC * NineTapStride;
             Vector512<float> x0 = Vector512.Load(x + t0), x1 = Vector512.Load(x + t1), x2 = Vector512.Load(x + t2);
             Vector512<float> x3 = Vector512.Load(x + t3), x4 = Vector512.Load(x + t4), x5 = Vector512.Load(x + t5);
             Vector512<float> x6 = Vector512.Load(x + t6), x7 = Vector512.Load(x + t7), x8 = Vector512.Load(x + t8);
             if (width == 16)
             {
-                for (int o = 0; o < outC; o++, dst += plane, w += outStride)
+                for (; w < end; dst += plane, w += NineTapStride)
                 {
-                    var acc = Vector512.Create(bias != null ? bias[o] : 0f);
-                    acc = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[w0]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x1, Vector512.Create(w[w1]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x2, Vector512.Create(w[w2]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x3, Vector512.Create(w[w3]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x4, Vector512.Create(w[w4]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x5, Vector512.Create(w[w5]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x6, Vector512.Create(w[w6]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x7, Vector512.Create(w[w7]), acc);
-                    acc = Vector512.FusedMultiplyAdd(x8, Vector512.Create(w[w8]), acc);
+                    var acc = Vector512.Create(w[9]);
+                    acc = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[0]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x1, Vector512.Create(w[1]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x2, Vector512.Create(w[2]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x3, Vector512.Create(w[3]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x4, Vector512.Create(w[4]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x5, Vector512.Create(w[5]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x6, Vector512.Create(w[6]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x7, Vector512.Create(w[7]), acc);
+                    acc = Vector512.FusedMultiplyAdd(x8, Vector512.Create(w[8]), acc);
                     Store(acc, dst, relu, gate, output);
                 }
                 continue;
@@ -354,19 +365,19 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             Vector512<float> y0v = Vector512.Load(x + t0), y1 = Vector512.Load(x + t1), y2 = Vector512.Load(x + t2);
             Vector512<float> y3 = Vector512.Load(x + t3), y4 = Vector512.Load(x + t4), y5 = Vector512.Load(x + t5);
             Vector512<float> y6 = Vector512.Load(x + t6), y7 = Vector512.Load(x + t7), y8 = Vector512.Load(x + t8);
-            for (int o = 0; o < outC; o++, dst += plane, w += outStride)
+            for (; w < end; dst += plane, w += NineTapStride)
             {
-                var a = Vector512.Create(bias != null ? bias[o] : 0f);
+                var a = Vector512.Create(w[9]);
                 var b = a;
-                var k = Vector512.Create(w[w0]); a = Vector512.FusedMultiplyAdd(x0, k, a); b = Vector512.FusedMultiplyAdd(y0v, k, b);
-                k = Vector512.Create(w[w1]); a = Vector512.FusedMultiplyAdd(x1, k, a); b = Vector512.FusedMultiplyAdd(y1, k, b);
-                k = Vector512.Create(w[w2]); a = Vector512.FusedMultiplyAdd(x2, k, a); b = Vector512.FusedMultiplyAdd(y2, k, b);
-                k = Vector512.Create(w[w3]); a = Vector512.FusedMultiplyAdd(x3, k, a); b = Vector512.FusedMultiplyAdd(y3, k, b);
-                k = Vector512.Create(w[w4]); a = Vector512.FusedMultiplyAdd(x4, k, a); b = Vector512.FusedMultiplyAdd(y4, k, b);
-                k = Vector512.Create(w[w5]); a = Vector512.FusedMultiplyAdd(x5, k, a); b = Vector512.FusedMultiplyAdd(y5, k, b);
-                k = Vector512.Create(w[w6]); a = Vector512.FusedMultiplyAdd(x6, k, a); b = Vector512.FusedMultiplyAdd(y6, k, b);
-                k = Vector512.Create(w[w7]); a = Vector512.FusedMultiplyAdd(x7, k, a); b = Vector512.FusedMultiplyAdd(y7, k, b);
-                k = Vector512.Create(w[w8]); a = Vector512.FusedMultiplyAdd(x8, k, a); b = Vector512.FusedMultiplyAdd(y8, k, b);
+                var k = Vector512.Create(w[0]); a = Vector512.FusedMultiplyAdd(x0, k, a); b = Vector512.FusedMultiplyAdd(y0v, k, b);
+                k = Vector512.Create(w[1]); a = Vector512.FusedMultiplyAdd(x1, k, a); b = Vector512.FusedMultiplyAdd(y1, k, b);
+                k = Vector512.Create(w[2]); a = Vector512.FusedMultiplyAdd(x2, k, a); b = Vector512.FusedMultiplyAdd(y2, k, b);
+                k = Vector512.Create(w[3]); a = Vector512.FusedMultiplyAdd(x3, k, a); b = Vector512.FusedMultiplyAdd(y3, k, b);
+                k = Vector512.Create(w[4]); a = Vector512.FusedMultiplyAdd(x4, k, a); b = Vector512.FusedMultiplyAdd(y4, k, b);
+                k = Vector512.Create(w[5]); a = Vector512.FusedMultiplyAdd(x5, k, a); b = Vector512.FusedMultiplyAdd(y5, k, b);
+                k = Vector512.Create(w[6]); a = Vector512.FusedMultiplyAdd(x6, k, a); b = Vector512.FusedMultiplyAdd(y6, k, b);
+                k = Vector512.Create(w[7]); a = Vector512.FusedMultiplyAdd(x7, k, a); b = Vector512.FusedMultiplyAdd(y7, k, b);
+                k = Vector512.Create(w[8]); a = Vector512.FusedMultiplyAdd(x8, k, a); b = Vector512.FusedMultiplyAdd(y8, k, b);
                 Store(a, dst, relu, gate, output);
                 Store(b, dst + 16, relu, gate, output);
             }
@@ -403,7 +414,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
 
     // Where output channel o of sample n stores its rows from y0 on: the output, or the band buffer (see Execute).
     private readonly float* Dest(int n, int y0, int o, float* bandOut) =>
-        bandOut == null ? Output + (((long)n * OutC + o) * OutH + y0) * OutW : bandOut + (long)o * Rows * OutW;
+        bandOut == null ? Output + (((long)n * OutC + o) * OutH + y0) * OutW : bandOut + o * BandPlane;
 
     private readonly float BiasOf(int o) => Bias != null && o < OutC ? Bias[o] : 0f;
 

@@ -45,7 +45,7 @@ internal static unsafe class Pointwise
             InPlane = plane, OutPlane = plane, Relu = relu,
             Taps = taps, TailTaps = taps + inC, WeightIndex = taps + 2 * inC, TileWidth = tileWidth, Narrow = narrow, Tiles = tiles,
             TilesPerTask = tilesPerTask, Chunks = chunks,
-            Scratch = ws.Get<float>(ScratchSlot.PerWorker, threads * perWorker), PerWorker = perWorker,
+            PerWorker = perWorker,
         };
         WorkerPool.Run(ref job, batch * chunks, threads);
     }
@@ -107,7 +107,8 @@ internal unsafe struct PointwiseJob : IParallelJob
     public void Execute(int task, int worker)
     {
         int n = task / Chunks, chunk = task % Chunks;
-        float* tile = Scratch + worker * PerWorker;
+        // A band's scratch is given (RunBand); a job's is each thread's own.
+        float* tile = PerWorker == 0 ? Scratch : Workspace.Current.Get<float>(ScratchSlot.ThreadTile, PerWorker);
         float* tail = tile + CorrelationTiles.Channels * TileWidth;
         float* input = Input + n * InC * InPlane;
         int tileEnd = Math.Min(Tiles, (chunk + 1) * TilesPerTask);

@@ -117,7 +117,6 @@ internal static unsafe class WeightGradient
             TapsPerGroup = tapsPerGroup, ABlocks = aBlocks, APerGroup = aPerGroup, TapGroups = tapGroups, Dw = dw,
             PartialStride = (long)aPerGroup * tapsPerGroup * tileFloats,
         };
-        job.Partials = ws.Get<float>(ScratchSlot.PerWorker, threads * job.PartialStride);
         WorkerPool.Run(ref job, aGroups * tapGroups, threads);
     }
 
@@ -159,7 +158,7 @@ internal unsafe struct WeightGradientJob : IParallelJob
     public LaneRows Rows;
     public int* Taps;
     public int TapCount, TileTaps, Lanes, TapBlocks, TapsPerGroup, ABlocks, APerGroup, TapGroups;
-    public float* Dw, Partials;
+    public float* Dw;
     public long PartialStride;
 
     public void Execute(int task, int worker)
@@ -168,7 +167,7 @@ internal unsafe struct WeightGradientJob : IParallelJob
         int ab0 = aGroup * APerGroup, abEnd = Math.Min(ABlocks, ab0 + APerGroup);
         int tb0 = tapGroup * TapsPerGroup, tbEnd = Math.Min(TapBlocks, tb0 + TapsPerGroup);
         int tileFloats = WeightGradientTiles.Channels * TileTaps * Lanes;
-        float* partials = Partials + worker * PartialStride;
+        float* partials = Workspace.Current.Get<float>(ScratchSlot.ThreadOutput, PartialStride);
         Packing.Clear(partials, (long)(abEnd - ab0) * TapsPerGroup * tileFloats);
 
         ref readonly LaneRows g = ref Rows;

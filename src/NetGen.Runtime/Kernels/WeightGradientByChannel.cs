@@ -43,12 +43,12 @@ internal static unsafe class WeightGradientByChannel
         // the other thread would cross between the cores, which on this host's slow minutes cost more than making it.
         bool local = threads > 1 && segments == 1 && positions * aStride * sizeof(float) <= LocalBytes && unpoolA == null;
         long atFloats = positions * aStride;
-        float* at = ws.Get<float>(ScratchSlot.Grid, local ? threads * atFloats : atFloats);
+        // Each thread's own copy comes from its own workspace (ScratchSlot.ThreadInput); a shared one from the caller's.
+        float* at = local ? null : ws.Get<float>(ScratchSlot.Grid, atFloats);
         var transpose = new WeightGradientTransposeJob { Path = path, Source = a, Channels = aC, H = aH, W = aW, Destination = at, Stride = aStride };
         if (unpoolA != null)
         {
             transpose.Unpool = *unpoolA;
-            transpose.RowScratch = ws.Get<float>(ScratchSlot.Unpooled, (long)threads * aC * aW);
         }
         var prepare = new PrepareJob { Pack = packB, PackTasks = packTasks, Transpose = transpose };
         int prepareTasks = packTasks + (local ? 0 : rows);
@@ -141,7 +141,7 @@ internal static unsafe class WeightGradientByChannel
     /// go before channel blocks: with the pool's contiguous shares a thread then reads the channels of B it packed itself.</summary>
     private struct ByChannelJob : IParallelJob
     {
-        /// <summary>Each thread transposes A into its own copy (AtFloats apart) before its first task.</summary>
+        /// <summary>Each thread transposes A into its own copy (AtFloats, its workspace's ThreadInput) before its first task.</summary>
         public bool Local;
         public WeightGradientTransposeJob Transpose;
         public long AtFloats;
@@ -159,7 +159,7 @@ internal static unsafe class WeightGradientByChannel
         {
             int segment = task / (ABlocks * TapGroups), local = task % (ABlocks * TapGroups);
             int aBlock = local % ABlocks, tb0 = local / ABlocks * GroupSize, tbEnd = Math.Min(TapBlocks, tb0 + GroupSize);
-            float* transposedA = Local ? At + worker * AtFloats : At;
+            float* transposedA = Local ? Workspace.Current.Get<float>(ScratchSlot.ThreadInput, AtFloats) : At;
             if (Local && Transposed[worker] == 0)
             {
                 var transpose = Transpose;

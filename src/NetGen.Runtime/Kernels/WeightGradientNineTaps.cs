@@ -22,27 +22,26 @@ internal static unsafe class WeightGradientNineTaps
         long samplePlane = (long)rows * cols;
         // Each thread pads B for itself before its first task (B is one channel: a copy costs less than sharing one).
         long perWorker = batch * samplePlane + 16;
-        float* padded = ws.Get<float>(ScratchSlot.Input, threads * perWorker);
         int* packedBy = ws.Get<int>(ScratchSlot.Taps, threads);
         for (int i = 0; i < threads; i++) packedBy[i] = 0;
         var job = new NineTapsJob
         {
             A = a, AC = aC, AH = aH, AW = aW, B = b, BH = bH, BW = bW, Pad = p, Batch = batch, Dw = dw,
-            Padded = padded, PerWorker = perWorker, SamplePlane = samplePlane, Cols = cols, Rows = rows, Packed = packedBy,
+            PerWorker = perWorker, SamplePlane = samplePlane, Cols = cols, Rows = rows, Packed = packedBy,
         };
         WorkerPool.Run(ref job, (aC + 1) / 2, threads);
     }
 
     private struct NineTapsJob : IParallelJob
     {
-        public float* A, B, Dw, Padded;
+        public float* A, B, Dw;
         public int AC, AH, AW, BH, BW, Pad, Batch, Cols, Rows;
         public long PerWorker, SamplePlane;
         public int* Packed;
 
         public void Execute(int task, int worker)
         {
-            float* padded = Padded + worker * PerWorker;
+            float* padded = Workspace.Current.Get<float>(ScratchSlot.ThreadInput, PerWorker);
             if (Packed[worker] == 0)
             {
                 for (int n = 0; n < Batch; n++)

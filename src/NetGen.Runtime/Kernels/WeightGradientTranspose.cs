@@ -9,7 +9,7 @@ namespace NetGen.Kernels;
 
 /// <summary>One task per row (n, r): dst[(n·H + r)·W + c][i] = src[n, i, r, c] for i &lt; Channels, 0 up to Stride.
 /// With <see cref="Unpool"/> set, src is that MaxUnpool2d's output, never written: each task unpools its row of every
-/// channel into its worker's RowScratch [Channels][W] (UnpoolRows.Fill) and counts in Hits the argmax that hit their own
+/// channel into its thread's scratch [Channels][W] (UnpoolRows.Fill) and counts in Hits the argmax that hit their own
 /// cell, which equals the pooled size exactly when the rows are the unpool's (else the caller unpools the general way).</summary>
 internal unsafe struct WeightGradientTransposeJob : IParallelJob
 {
@@ -17,7 +17,6 @@ internal unsafe struct WeightGradientTransposeJob : IParallelJob
     public float* Source, Destination;
     public int Channels, H, W, Stride;
     public UnpooledInput Unpool;
-    public float* RowScratch;
     public long Hits;
 
     [SkipLocalsInit]
@@ -29,7 +28,7 @@ internal unsafe struct WeightGradientTransposeJob : IParallelJob
         if (Unpool.Values != null)
         {
             var pool = Unpool.Pool;
-            src = RowScratch + (long)worker * Channels * W;
+            src = Workspace.Current.Get<float>(ScratchSlot.ThreadTile, (long)Channels * W);
             long hits = 0;
             for (int i = 0; i < Channels; i++)
             {

@@ -4,7 +4,9 @@ using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
-internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, BandOutput, Count }
+// Thread* slots are a parallel task's own buffers, taken from the workspace of the thread that runs it (see
+// CorrelationBandJob.Execute); the others are the calling thread's, for a whole call.
+internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, BandOutput, Weights, ThreadInput, ThreadOutput, ThreadTile, Count }
 
 internal sealed unsafe class Workspace
 {
