@@ -15,24 +15,39 @@ if (Environment.GetEnvironmentVariable("NETGEN_THREADS") is not { Length: > 0 })
 
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
-switch (args.FirstOrDefault())
+try
 {
-    case "--check":
-        SanityTiming.Run(0, checkOnly: true);
-        Console.WriteLine("all checks passed");
-        break;
-    case "--sanity":
-        SanityTiming.Run(Arg(1, 5), checkOnly: false);
-        break;
-    case "--profile":
-        var numbers = args.Skip(2).Where(a => a.All(char.IsAsciiDigit)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
-        ProfileMode.Run(args.Length > 1 ? args[1] : "SegNet360x480", numbers.Length > 0 ? numbers[0] : 5, numbers.Length > 1 ? numbers[1] : 1,
-            args.Contains("train"));
-        break;
-    case "--peak":
-        FmaPeak.Run(Arg(1, 2));
-        break;
-    default:
-        BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
-        break;
+    Run();
+    return 0;
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    // A mistyped network name or number: one line, not a stack trace.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+void Run()
+{
+    switch (args.FirstOrDefault())
+    {
+        case "--check":
+            SanityTiming.Run(0, checkOnly: true);
+            Console.WriteLine("all checks passed");
+            break;
+        case "--sanity":
+            SanityTiming.Run(Arg(1, 5), checkOnly: false);
+            break;
+        case "--profile":
+            var numbers = args.Skip(2).Where(a => a.All(char.IsAsciiDigit)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
+            ProfileMode.Run(args.Length > 1 ? args[1] : "SegNet360x480", numbers.Length > 0 ? numbers[0] : 5, numbers.Length > 1 ? numbers[1] : 1,
+                args.Contains("train"));
+            break;
+        case "--peak":
+            FmaPeak.Run(Arg(1, 2));
+            break;
+        default:
+            BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
+            break;
+    }
 }
