@@ -8,12 +8,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args is [HotLoopDriver.Argument])
+        if (args is [HotLoopDriver.Argument, var rounds] && int.TryParse(rounds, out int count) && count > 0)
         {
-            HotLoopDriver.Run();
+            HotLoopDriver.Run(count);
             return 0;
         }
-        Console.Error.WriteLine($"NetGen.Runtime.Tests is a test assembly: run it with `dotnet test` ({HotLoopDriver.Argument} is the only argument it takes).");
+        Console.Error.WriteLine($"NetGen.Runtime.Tests is a test assembly: run it with `dotnet test` (`{HotLoopDriver.Argument} ROUNDS` is the only thing it runs).");
         return 2;
     }
 }

@@ -11,7 +11,13 @@ internal static class HotLoopDriver
 {
     public const string Argument = "--hot-loops";
 
-    public static void Run()
+    /// <summary>Runs every engine `rounds` times (the tiered JIT recompiles a method at tier 1 after 30 calls).</summary>
+    public static void Run(int rounds)
+    {
+        for (int round = 0; round < rounds; round++) RunOnce();
+    }
+
+    private static void RunOnce()
     {
         foreach (int width in new[] { 512, 256, 1 })
         foreach (int threads in new[] { 1, 2 })
