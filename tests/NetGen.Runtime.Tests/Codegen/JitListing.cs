@@ -60,7 +60,7 @@ internal static partial class JitListing
     [GeneratedRegex(@"^\s+j\w+\s+(?:SHORT\s+)?(G_M\d+_IG\d+)\s*$")]
     private static partial Regex Jump();
 
-    [GeneratedRegex(@"^v?fn?m(add|sub)\d*[ps][sd]\b|^vfn?m(add|sub)\d+[ps][sd]\b")]
+    [GeneratedRegex(@"^v?fn?m(add|sub)\d*[ps][sd]\b")]
     private static partial Regex Fused();
 
     [GeneratedRegex(@"^v?mul[ps][sd]\b")]
