@@ -5,6 +5,8 @@
 // A layer with a single output channel (a first layer's input gradient) takes a one-channel tile, wider instead,
 // which spends no multiply-adds on the 3 channels a 4-channel tile would drop; it adds the taps in the same order.
 // A two-class classifier takes a two-channel tile of the same width (Vector512 only) for the same reason.
+// Rows of 16, 32 or 48 outputs take Grid512 instead: the same 4 channels over whole rows (6 × 16, 3 × 32 or 2 × 48
+// outputs, fewer rows for a band's last tile), which skips the padding columns a run of grid positions also computes.
 // The Vector512 tiles hand their accumulators to a sink, inlined per sink type: into a tile in memory, or (PlacedSink)
 // straight into the output, which saves small tiles a pass through memory.
 using System.Runtime.CompilerServices;
@@ -186,6 +188,78 @@ internal static unsafe class CorrelationTiles
         sink.Put(3, 0, a30); sink.Put(3, 1, a31); sink.Put(3, 2, a32); sink.Put(3, 3, a33); sink.Put(3, 4, a34); sink.Put(3, 5, a35);
     }
 
+    /// <summary>Vector512 only: the 4-channel tile over a grid of whole output rows: TShape.Rows rows of TShape.Vectors
+    /// vectors of 16 columns, vector m = (m / Vectors, m % Vectors) loading input[taps[t] + row·cols + 16·column]. For rows
+    /// of 16, 32 or 48 outputs, where the 96 consecutive grid positions of Tile512 would also compute the k − 1 padding
+    /// columns of every row and, at a band's end, positions past it. Same sums in the same order as Tile512.</summary>
+    public static void Grid512<TShape, TSink>(float* input, int cols, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, ref TSink sink)
+        where TShape : struct, IGridShape where TSink : struct, ITileSink
+    {
+        int m = TShape.Rows * TShape.Vectors;
+        Vector512<float> a00 = sink.Initial(0), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
+        Vector512<float> a10 = sink.Initial(1), a11 = a10, a12 = a10, a13 = a10, a14 = a10, a15 = a10;
+        Vector512<float> a20 = sink.Initial(2), a21 = a20, a22 = a20, a23 = a20, a24 = a20, a25 = a20;
+        Vector512<float> a30 = sink.Initial(3), a31 = a30, a32 = a30, a33 = a30, a34 = a30, a35 = a30;
+        // Pointers instead of an index and a count: a 6-row tile has two bases and cols live, one integer register more.
+        for (int* tap = taps, end = taps + tapCount, weight = weights; tap < end; tap++, weight++)
+        {
+            float* x = input + *tap;
+            // Rows 3 to 5 from a second base, so every load is a base plus cols, 2·cols or nothing, plus a constant.
+            float* y = TShape.Rows > 3 ? x + 3 * cols : x;
+            int wi = *weight;
+            Vector512<float> b0 = Vector512.Create(w0[wi]), b1 = Vector512.Create(w1[wi]), b2 = Vector512.Create(w2[wi]), b3 = Vector512.Create(w3[wi]);
+            Vector512<float> v = Vector512.Load(At<TShape>(x, y, cols, 0));
+            a00 = Vector512.FusedMultiplyAdd(v, b0, a00); a10 = Vector512.FusedMultiplyAdd(v, b1, a10); a20 = Vector512.FusedMultiplyAdd(v, b2, a20); a30 = Vector512.FusedMultiplyAdd(v, b3, a30);
+            if (m > 1)
+            {
+                v = Vector512.Load(At<TShape>(x, y, cols, 1));
+                a01 = Vector512.FusedMultiplyAdd(v, b0, a01); a11 = Vector512.FusedMultiplyAdd(v, b1, a11); a21 = Vector512.FusedMultiplyAdd(v, b2, a21); a31 = Vector512.FusedMultiplyAdd(v, b3, a31);
+            }
+            if (m > 2)
+            {
+                v = Vector512.Load(At<TShape>(x, y, cols, 2));
+                a02 = Vector512.FusedMultiplyAdd(v, b0, a02); a12 = Vector512.FusedMultiplyAdd(v, b1, a12); a22 = Vector512.FusedMultiplyAdd(v, b2, a22); a32 = Vector512.FusedMultiplyAdd(v, b3, a32);
+            }
+            if (m > 3)
+            {
+                v = Vector512.Load(At<TShape>(x, y, cols, 3));
+                a03 = Vector512.FusedMultiplyAdd(v, b0, a03); a13 = Vector512.FusedMultiplyAdd(v, b1, a13); a23 = Vector512.FusedMultiplyAdd(v, b2, a23); a33 = Vector512.FusedMultiplyAdd(v, b3, a33);
+            }
+            if (m > 4)
+            {
+                v = Vector512.Load(At<TShape>(x, y, cols, 4));
+                a04 = Vector512.FusedMultiplyAdd(v, b0, a04); a14 = Vector512.FusedMultiplyAdd(v, b1, a14); a24 = Vector512.FusedMultiplyAdd(v, b2, a24); a34 = Vector512.FusedMultiplyAdd(v, b3, a34);
+            }
+            if (m > 5)
+            {
+                v = Vector512.Load(At<TShape>(x, y, cols, 5));
+                a05 = Vector512.FusedMultiplyAdd(v, b0, a05); a15 = Vector512.FusedMultiplyAdd(v, b1, a15); a25 = Vector512.FusedMultiplyAdd(v, b2, a25); a35 = Vector512.FusedMultiplyAdd(v, b3, a35);
+            }
+        }
+        sink.Put(0, 0, a00); sink.Put(1, 0, a10); sink.Put(2, 0, a20); sink.Put(3, 0, a30);
+        if (m > 1) { sink.Put(0, 1, a01); sink.Put(1, 1, a11); sink.Put(2, 1, a21); sink.Put(3, 1, a31); }
+        if (m > 2) { sink.Put(0, 2, a02); sink.Put(1, 2, a12); sink.Put(2, 2, a22); sink.Put(3, 2, a32); }
+        if (m > 3) { sink.Put(0, 3, a03); sink.Put(1, 3, a13); sink.Put(2, 3, a23); sink.Put(3, 3, a33); }
+        if (m > 4) { sink.Put(0, 4, a04); sink.Put(1, 4, a14); sink.Put(2, 4, a24); sink.Put(3, 4, a34); }
+        if (m > 5) { sink.Put(0, 5, a05); sink.Put(1, 5, a15); sink.Put(2, 5, a25); sink.Put(3, 5, a35); }
+    }
+
+    // Vector m of a grid tile: row r = m / Vectors from x (r < 3) or y = x + 3·cols, column block m % Vectors.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* At<TShape>(float* x, float* y, int cols, int m) where TShape : struct, IGridShape
+    {
+        int r = m / TShape.Vectors, c = 16 * (m % TShape.Vectors);
+        return r switch
+        {
+            0 => x + c,
+            1 => x + cols + c,
+            2 => x + 2 * cols + c,
+            3 => y + c,
+            4 => y + cols + c,
+            _ => y + 2 * cols + c,
+        };
+    }
+
     private static void Tile256(float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3, float* tile)
     {
         Vector256<float> a00 = default, a01 = default;
@@ -276,3 +350,22 @@ internal unsafe struct PlacedSink : ITileSink
         else CorrelationStore.Put(value, output, Placements + vector);
     }
 }
+
+/// <summary>A grid tile's shape (CorrelationTiles.Grid512): Rows output rows × Vectors vectors of 16 columns, at most 6 vectors.</summary>
+internal interface IGridShape
+{
+    static abstract int Rows { get; }
+    static abstract int Vectors { get; }
+}
+
+internal struct Grid6x1 : IGridShape { public static int Rows => 6; public static int Vectors => 1; }
+internal struct Grid5x1 : IGridShape { public static int Rows => 5; public static int Vectors => 1; }
+internal struct Grid4x1 : IGridShape { public static int Rows => 4; public static int Vectors => 1; }
+internal struct Grid3x1 : IGridShape { public static int Rows => 3; public static int Vectors => 1; }
+internal struct Grid2x1 : IGridShape { public static int Rows => 2; public static int Vectors => 1; }
+internal struct Grid1x1 : IGridShape { public static int Rows => 1; public static int Vectors => 1; }
+internal struct Grid3x2 : IGridShape { public static int Rows => 3; public static int Vectors => 2; }
+internal struct Grid2x2 : IGridShape { public static int Rows => 2; public static int Vectors => 2; }
+internal struct Grid1x2 : IGridShape { public static int Rows => 1; public static int Vectors => 2; }
+internal struct Grid2x3 : IGridShape { public static int Rows => 2; public static int Vectors => 3; }
+internal struct Grid1x3 : IGridShape { public static int Rows => 1; public static int Vectors => 3; }

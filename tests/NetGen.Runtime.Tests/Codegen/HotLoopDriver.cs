@@ -1,5 +1,5 @@
 // Calls every kernel engine once per instruction-set path, on the shapes that pick each tile (the 4-channel correlation
-// tile, the one-channel and two-channel ones, the nine-tap rows, the strided grid, the 1×1 kernels, both weight-gradient
+// tile and its whole-row variants, the one-channel and two-channel ones, the nine-tap rows, the strided grid, the 1×1 kernels, both weight-gradient
 // engines and their nine-tap variant, pooled, unpooled and classified bands), so that a child process started with
 // DOTNET_JitDisasm compiles, and lists, every hot loop the runtime has. Results are not checked here: the kernel tests do.
 using NetGen.Kernels;
@@ -27,6 +27,10 @@ internal static class HotLoopDriver
             Convolution(16, 32, 3, 32, 32, 1, 1, batch: 1);
             Convolution(32, 64, 3, 16, 16, 1, 1, batch: 2);
             Convolution(64, 64, 7, 23, 30, 1, 3, batch: 1);
+            // Rows of 16, 32 and 48 outputs: whole-row tiles, every shorter last tile (heights 7–11, 4–5 and 3).
+            foreach (int h in new[] { 7, 8, 9, 10, 11 }) Convolution(4, 8, 3, h, 16, 1, 1, batch: 1);
+            foreach (int h in new[] { 4, 5 }) Convolution(4, 8, 3, h, 32, 1, 1, batch: 1);
+            Convolution(4, 8, 3, 3, 48, 1, 1, batch: 1);
             // A first layer: the nine-tap rows (forward, weight gradient) and a one-channel input gradient.
             Convolution(1, 16, 3, 64, 64, 1, 1, batch: 1);
             Convolution(3, 16, 7, 45, 60, 1, 3, batch: 1);

@@ -69,6 +69,7 @@ public class HotLoopTests(ITestOutputHelper output)
         if (Avx512F.IsSupported)
         {
             yield return "CorrelationTiles:Tile512";
+            yield return "CorrelationTiles:Grid512";
             yield return "CorrelationTiles:Single512";
             yield return "CorrelationTiles:Pair512";
             yield return "CorrelationBandJob:RunNineTaps";

@@ -20,6 +20,8 @@ public class ClassifiedConvolutionTests
         // The tiny hourglass's deconv1 and classifier: two-class narrow tiles over bands of 64-wide rows.
         { 16, 64, 64, 16, 3, 1, 1, 2, 1 },
         { 16, 32, 32, 16, 3, 1, 1, 2, 3 },
+        // Rows of 16 outputs (tiles of whole rows) on a plane 13 tall; 6 channels, 3 classes.
+        { 5, 13, 16, 6, 3, 1, 1, 3, 2 },
         // SegNet-like: a 7×7 kernel, 11 classes (three 4-class blocks, the last partial), odd sizes.
         { 8, 45, 60, 8, 7, 1, 3, 11, 1 },
         // A tall plane in many bands, one class; a plane narrower than a tile, three classes.

@@ -36,6 +36,13 @@ public class CorrelationBandsTests
         { 1, 16, 3, 1, 20, 37, 2 },
         { 1, 5, 3, 1, 9, 16, 1 },
         { 1, 7, 3, 0, 12, 40, 1 },
+        // Rows of 16, 32 and 48 outputs: tiles of whole rows (6, 3 and 2 at a time) and a shorter last tile per band;
+        // 6 and 9 output channels (partial 4-channel blocks); a 5×5 kernel.
+        { 6, 6, 3, 1, 23, 16, 2 },
+        { 5, 9, 3, 1, 10, 32, 1 },
+        { 3, 8, 3, 1, 7, 48, 2 },
+        { 4, 12, 5, 2, 13, 16, 1 },
+        { 32, 64, 3, 1, 16, 16, 2 },
     };
 
     [Theory]
@@ -72,7 +79,8 @@ public class CorrelationBandsTests
     public void Results_do_not_depend_on_the_band_plan(int width)
     {
         // 1 thread takes a few large bands, 2 threads more, smaller ones (and channel groups on the small plane).
-        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 67, 33), ConvCase.Conv(8, 64, 7, 1, 3, 9, 12), ConvCase.Conv(7, 1, 3, 1, 1, 29, 41) })
+        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 67, 33), ConvCase.Conv(8, 64, 7, 1, 3, 9, 12), ConvCase.Conv(7, 1, 3, 1, 1, 29, 41),
+                     ConvCase.Conv(16, 32, 3, 1, 1, 32, 32), ConvCase.Conv(8, 12, 3, 1, 1, 19, 16) })
         {
             const int batch = 2;
             var x = Random(batch * g.InSize, 41);

@@ -17,6 +17,9 @@ public class PooledConvolutionTests
         // The tiny hourglass's conv1 (one channel: nine-tap rows) and conv2.
         { 1, 16, 3, 1, 1, 64, 64, 2, 2, 2 },
         { 16, 32, 3, 1, 1, 32, 32, 2, 2, 3 },
+        // Rows of 16 and 48 outputs (tiles of whole rows), a band's last tile shorter; 6 channels.
+        { 5, 6, 3, 1, 1, 22, 16, 2, 2, 2 },
+        { 3, 6, 3, 1, 1, 14, 48, 2, 2, 1 },
         // Odd planes: the pool drops the last row and column; channels not a multiple of 4.
         { 3, 6, 3, 1, 1, 13, 17, 2, 2, 2 },
         { 4, 5, 3, 1, 0, 17, 17, 2, 2, 1 },

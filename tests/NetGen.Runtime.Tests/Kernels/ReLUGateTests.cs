@@ -28,6 +28,7 @@ public class ReLUGateTests
 
     [Theory]
     [InlineData(5, 7, 3, 1, 1, 20, 37, 1)]   // bands stored from registers, last band shorter
+    [InlineData(5, 7, 3, 1, 1, 11, 32, 2)]   // rows of 32: tiles of whole rows, the last one shorter
     [InlineData(4, 6, 3, 1, 1, 9, 11, 2)]    // rows narrower than a vector: bands stored through a tile
     [InlineData(16, 2, 1, 1, 0, 12, 30, 2)]  // 1×1: the pointwise engine
     [InlineData(3, 8, 3, 2, 1, 17, 23, 2)]   // stride 2: the strided engine, then a gate pass

@@ -19,6 +19,9 @@ public class UnpoolConvolutionTests
         { 32, 32, 32, 2, 2, 16, 3, 1, 1, 3 },
         // Odd sizes: the pool drops the last row and column, which unpool to zeros; channels not a multiple of 4.
         { 5, 13, 17, 2, 2, 6, 3, 1, 1, 2 },
+        // Rows of 16 and 48 outputs (tiles of whole rows), heights not a multiple of a tile's rows.
+        { 6, 22, 16, 2, 2, 7, 3, 1, 1, 2 },
+        { 4, 10, 48, 2, 2, 5, 3, 1, 1, 1 },
         // SegNet's 7×7 on a plane with a partial last vector per row.
         { 8, 45, 60, 2, 2, 8, 7, 1, 3, 1 },
         // Stride-3 pools (scalar rows), padding 0 (the output grows) and k − 1 (it shrinks).
