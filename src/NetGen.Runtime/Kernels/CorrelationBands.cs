@@ -109,7 +109,10 @@ internal static unsafe class CorrelationBands
             job.ClassifierTaps = packedBand + threads + hitCount;
             Pointwise.BandTaps(path, job.ClassifierTaps, outC, job.BandPlane, classify->Weights);
         }
-        if (pool != null || classify != null)
+        // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
+        job.PoolInRegisters = nineTaps && pool != null && pool->Pool.Kernel == 2 && pool->Pool.Stride == 2
+            && outW >= 32 && outW % 2 == 0 && relu;
+        if ((pool != null && !job.PoolInRegisters) || classify != null)
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
@@ -202,6 +205,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public float* Input;
     public int InC, InH, InW, Pad, K, Cols;
     public bool NineTaps;
+    /// <summary>NineTaps with a 2×2, stride-2 pool after it, on rows of at least 32 even outputs: see RunNineTapsPooled.</summary>
+    public bool PoolInRegisters;
     /// <summary>With NineTaps: per output channel, its nine weights in tap order and its bias (0 without), NineTapStride apart.</summary>
     public float* NineTapWeights;
     public const int NineTapStride = 16;
@@ -252,6 +257,11 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         int firstChannel = NineTaps ? 0 : cbStart * TileChannels, endChannel = NineTaps ? OutC : Math.Min(OutC, cbEnd * TileChannels);
         // With a pool or a classifier after the layer, channel o's rows go to this thread's band buffer instead, [channel][Rows][OutW].
         float* bandOut = BandOutFloats == 0 ? null : own.Get<float>(ScratchSlot.ThreadOutput, BandOutFloats) - (long)firstChannel * BandPlane;
+        if (PoolInRegisters)
+        {
+            RunNineTapsPooled(packed, n, y0, rows);
+            return;
+        }
         if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
@@ -392,6 +402,98 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                 k = Vector512.Create(w[8]); a = Vector512.FusedMultiplyAdd(x8, k, a); b = Vector512.FusedMultiplyAdd(y8, k, b);
                 Store(a, dst, relu, gate, output);
                 Store(b, dst + 16, relu, gate, output);
+            }
+        }
+    }
+
+    /// <summary>The nine-tap rows with their ReLU and 2×2, stride-2 max pool, pooled in registers: each pair of output rows
+    /// and 32 columns loads the 4 input rows × 3 shifts × 2 blocks it reads once, and each output channel computes its 4
+    /// vectors (bias first, taps in order, as RunNineTaps), clamps them at zero and pools them the way MaxPoolJob.Row2x2
+    /// does (window order, strictly greater), storing 16 pooled values and their argmax. The convolution's output is never
+    /// stored. A last pair of columns overlapping the one before stores the same values again; an odd last row (which the
+    /// pool drops) is not computed.</summary>
+    private readonly void RunNineTapsPooled(float* packed, int n, int y0, int rows)
+    {
+        float* weights = NineTapWeights, end = weights + (long)OutC * NineTapStride;
+        var g = Pooled.Pool;
+        int outW = OutW, cols = Cols, pooledW = g.OutW;
+        long pooledPlane = g.OutPlane;
+        float* values = Pooled.Values + (long)n * OutC * pooledPlane;
+        int* indices = Pooled.Indices + (long)n * OutC * pooledPlane;
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        for (int r = 0; r + 1 < rows; r += 2)
+        for (int c = 0; c < outW; c += 32)
+        {
+            int c0 = Math.Min(c, outW - 32);
+            // Input row q (of the 4 the two output rows read), shift v (0–2), block b (columns c0 + 16b ..): p{q}{v} for
+            // block 0, q{q}{v} for block 1. Rows 1 and 2 (read by both output rows) stay in registers; rows 0 and 3, read
+            // once per channel, are loaded by each channel (L1 loads beside its 36 multiply-adds): all 24 in registers
+            // with the pooling's values spilled.
+            float* top = packed + (long)r * cols + c0, bottom = top + 3 * cols, x = top + cols;
+            Vector512<float> p10 = Vector512.Load(x), p11 = Vector512.Load(x + 1), p12 = Vector512.Load(x + 2);
+            Vector512<float> q10 = Vector512.Load(x + 16), q11 = Vector512.Load(x + 17), q12 = Vector512.Load(x + 18);
+            x += cols;
+            Vector512<float> p20 = Vector512.Load(x), p21 = Vector512.Load(x + 1), p22 = Vector512.Load(x + 2);
+            Vector512<float> q20 = Vector512.Load(x + 16), q21 = Vector512.Load(x + 17), q22 = Vector512.Load(x + 18);
+            int first = (y0 + r) * outW + c0;
+            var at = evens + Vector512.Create(first);
+            long pooledAt = (long)(y0 + r) / 2 * pooledW + c0 / 2;
+            float* v = values + pooledAt;
+            int* ix = indices + pooledAt;
+            for (float* w = weights; w < end; w += NineTapStride, v += pooledPlane, ix += pooledPlane)
+            {
+                // a, b: the top output row's two blocks; d, e: the bottom row's.
+                var a = Vector512.Create(w[9]);
+                var b = a;
+                var d = a;
+                var e = a;
+                var k = Vector512.Create(w[0]);
+                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 0), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 16), k, b);
+                d = Vector512.FusedMultiplyAdd(p10, k, d); e = Vector512.FusedMultiplyAdd(q10, k, e);
+                k = Vector512.Create(w[1]);
+                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 1), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 17), k, b);
+                d = Vector512.FusedMultiplyAdd(p11, k, d); e = Vector512.FusedMultiplyAdd(q11, k, e);
+                k = Vector512.Create(w[2]);
+                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 2), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 18), k, b);
+                d = Vector512.FusedMultiplyAdd(p12, k, d); e = Vector512.FusedMultiplyAdd(q12, k, e);
+                k = Vector512.Create(w[3]);
+                a = Vector512.FusedMultiplyAdd(p10, k, a); b = Vector512.FusedMultiplyAdd(q10, k, b);
+                d = Vector512.FusedMultiplyAdd(p20, k, d); e = Vector512.FusedMultiplyAdd(q20, k, e);
+                k = Vector512.Create(w[4]);
+                a = Vector512.FusedMultiplyAdd(p11, k, a); b = Vector512.FusedMultiplyAdd(q11, k, b);
+                d = Vector512.FusedMultiplyAdd(p21, k, d); e = Vector512.FusedMultiplyAdd(q21, k, e);
+                k = Vector512.Create(w[5]);
+                a = Vector512.FusedMultiplyAdd(p12, k, a); b = Vector512.FusedMultiplyAdd(q12, k, b);
+                d = Vector512.FusedMultiplyAdd(p22, k, d); e = Vector512.FusedMultiplyAdd(q22, k, e);
+                k = Vector512.Create(w[6]);
+                a = Vector512.FusedMultiplyAdd(p20, k, a); b = Vector512.FusedMultiplyAdd(q20, k, b);
+                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 0), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 16), k, e);
+                k = Vector512.Create(w[7]);
+                a = Vector512.FusedMultiplyAdd(p21, k, a); b = Vector512.FusedMultiplyAdd(q21, k, b);
+                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 1), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 17), k, e);
+                k = Vector512.Create(w[8]);
+                a = Vector512.FusedMultiplyAdd(p22, k, a); b = Vector512.FusedMultiplyAdd(q22, k, b);
+                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 2), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 18), k, e);
+                var zero = Vector512<float>.Zero;
+                a = Avx512F.Max(a, zero); b = Avx512F.Max(b, zero); d = Avx512F.Max(d, zero); e = Avx512F.Max(e, zero);
+                // Window order: top-left, top-right, bottom-left, bottom-right; a later tap wins only if strictly greater.
+                var max = Avx512F.PermuteVar16x32x2(a, evens, b);
+                var index = at;
+                var next = Avx512F.PermuteVar16x32x2(a, odds, b);
+                var greater = Vector512.GreaterThan(next, max);
+                max = Vector512.ConditionalSelect(greater, next, max);
+                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512<int>.One, index);
+                next = Avx512F.PermuteVar16x32x2(d, evens, e);
+                greater = Vector512.GreaterThan(next, max);
+                max = Vector512.ConditionalSelect(greater, next, max);
+                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512.Create(outW), index);
+                next = Avx512F.PermuteVar16x32x2(d, odds, e);
+                greater = Vector512.GreaterThan(next, max);
+                max = Vector512.ConditionalSelect(greater, next, max);
+                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512.Create(outW + 1), index);
+                max.Store(v);
+                index.Store(ix);
             }
         }
     }

@@ -73,6 +73,7 @@ public class HotLoopTests(ITestOutputHelper output)
             yield return "CorrelationTiles:Single512";
             yield return "CorrelationTiles:Pair512";
             yield return "CorrelationBandJob:RunNineTaps";
+            yield return "CorrelationBandJob:RunNineTapsPooled";
             yield return "WeightGradientTiles:Tile512";
             yield return "WeightGradientByChannelTiles:Wide512";
             yield return "WeightGradientByChannelTiles:Narrow512";

@@ -17,6 +17,10 @@ public class PooledConvolutionTests
         // The tiny hourglass's conv1 (one channel: nine-tap rows) and conv2.
         { 1, 16, 3, 1, 1, 64, 64, 2, 2, 2 },
         { 16, 32, 3, 1, 1, 32, 32, 2, 2, 3 },
+        // One input channel with ReLU: pooled in the nine-tap rows' registers; an odd last row (dropped by the pool), rows
+        // of 34 and 38 (the last 32 columns overlap), 5 and 7 channels, no padding.
+        { 1, 5, 3, 1, 1, 13, 34, 2, 2, 2 },
+        { 1, 7, 3, 1, 0, 15, 40, 2, 2, 1 },
         // Rows of 16 and 48 outputs (tiles of whole rows), a band's last tile shorter; 6 channels.
         { 5, 6, 3, 1, 1, 22, 16, 2, 2, 2 },
         { 3, 6, 3, 1, 1, 14, 48, 2, 2, 1 },
