@@ -448,54 +448,49 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                 var b = a;
                 var d = a;
                 var e = a;
-                var k = Vector512.Create(w[0]);
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 0), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 16), k, b);
-                d = Vector512.FusedMultiplyAdd(p10, k, d); e = Vector512.FusedMultiplyAdd(q10, k, e);
-                k = Vector512.Create(w[1]);
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 1), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 17), k, b);
-                d = Vector512.FusedMultiplyAdd(p11, k, d); e = Vector512.FusedMultiplyAdd(q11, k, e);
-                k = Vector512.Create(w[2]);
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(top + 2), k, a); b = Vector512.FusedMultiplyAdd(Vector512.Load(top + 18), k, b);
-                d = Vector512.FusedMultiplyAdd(p12, k, d); e = Vector512.FusedMultiplyAdd(q12, k, e);
-                k = Vector512.Create(w[3]);
-                a = Vector512.FusedMultiplyAdd(p10, k, a); b = Vector512.FusedMultiplyAdd(q10, k, b);
-                d = Vector512.FusedMultiplyAdd(p20, k, d); e = Vector512.FusedMultiplyAdd(q20, k, e);
-                k = Vector512.Create(w[4]);
-                a = Vector512.FusedMultiplyAdd(p11, k, a); b = Vector512.FusedMultiplyAdd(q11, k, b);
-                d = Vector512.FusedMultiplyAdd(p21, k, d); e = Vector512.FusedMultiplyAdd(q21, k, e);
-                k = Vector512.Create(w[5]);
-                a = Vector512.FusedMultiplyAdd(p12, k, a); b = Vector512.FusedMultiplyAdd(q12, k, b);
-                d = Vector512.FusedMultiplyAdd(p22, k, d); e = Vector512.FusedMultiplyAdd(q22, k, e);
-                k = Vector512.Create(w[6]);
-                a = Vector512.FusedMultiplyAdd(p20, k, a); b = Vector512.FusedMultiplyAdd(q20, k, b);
-                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 0), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 16), k, e);
-                k = Vector512.Create(w[7]);
-                a = Vector512.FusedMultiplyAdd(p21, k, a); b = Vector512.FusedMultiplyAdd(q21, k, b);
-                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 1), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 17), k, e);
-                k = Vector512.Create(w[8]);
-                a = Vector512.FusedMultiplyAdd(p22, k, a); b = Vector512.FusedMultiplyAdd(q22, k, b);
-                d = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 2), k, d); e = Vector512.FusedMultiplyAdd(Vector512.Load(bottom + 18), k, e);
+                // Weight t (tap (u, v) = (t / 3, t % 3)) meets input rows u (top) and u + 1 (bottom), shift v.
+                Quad(w[0], Vector512.Load(top), Vector512.Load(top + 16), p10, q10, ref a, ref b, ref d, ref e);
+                Quad(w[1], Vector512.Load(top + 1), Vector512.Load(top + 17), p11, q11, ref a, ref b, ref d, ref e);
+                Quad(w[2], Vector512.Load(top + 2), Vector512.Load(top + 18), p12, q12, ref a, ref b, ref d, ref e);
+                Quad(w[3], p10, q10, p20, q20, ref a, ref b, ref d, ref e);
+                Quad(w[4], p11, q11, p21, q21, ref a, ref b, ref d, ref e);
+                Quad(w[5], p12, q12, p22, q22, ref a, ref b, ref d, ref e);
+                Quad(w[6], p20, q20, Vector512.Load(bottom), Vector512.Load(bottom + 16), ref a, ref b, ref d, ref e);
+                Quad(w[7], p21, q21, Vector512.Load(bottom + 1), Vector512.Load(bottom + 17), ref a, ref b, ref d, ref e);
+                Quad(w[8], p22, q22, Vector512.Load(bottom + 2), Vector512.Load(bottom + 18), ref a, ref b, ref d, ref e);
                 var zero = Vector512<float>.Zero;
                 a = Avx512F.Max(a, zero); b = Avx512F.Max(b, zero); d = Avx512F.Max(d, zero); e = Avx512F.Max(e, zero);
                 // Window order: top-left, top-right, bottom-left, bottom-right; a later tap wins only if strictly greater.
                 var max = Avx512F.PermuteVar16x32x2(a, evens, b);
                 var index = at;
-                var next = Avx512F.PermuteVar16x32x2(a, odds, b);
-                var greater = Vector512.GreaterThan(next, max);
-                max = Vector512.ConditionalSelect(greater, next, max);
-                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512<int>.One, index);
-                next = Avx512F.PermuteVar16x32x2(d, evens, e);
-                greater = Vector512.GreaterThan(next, max);
-                max = Vector512.ConditionalSelect(greater, next, max);
-                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512.Create(outW), index);
-                next = Avx512F.PermuteVar16x32x2(d, odds, e);
-                greater = Vector512.GreaterThan(next, max);
-                max = Vector512.ConditionalSelect(greater, next, max);
-                index = Vector512.ConditionalSelect(greater.AsInt32(), at + Vector512.Create(outW + 1), index);
+                Keep(Avx512F.PermuteVar16x32x2(a, odds, b), at + Vector512<int>.One, ref max, ref index);
+                Keep(Avx512F.PermuteVar16x32x2(d, evens, e), at + Vector512.Create(outW), ref max, ref index);
+                Keep(Avx512F.PermuteVar16x32x2(d, odds, e), at + Vector512.Create(outW + 1), ref max, ref index);
                 max.Store(v);
                 index.Store(ix);
             }
         }
+    }
+
+    // Weight w meets one input vector per accumulator: a += i0·w, b += i1·w, d += i2·w, e += i3·w.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(float w, Vector512<float> i0, Vector512<float> i1, Vector512<float> i2, Vector512<float> i3,
+        ref Vector512<float> a, ref Vector512<float> b, ref Vector512<float> d, ref Vector512<float> e)
+    {
+        var k = Vector512.Create(w);
+        a = Vector512.FusedMultiplyAdd(i0, k, a);
+        b = Vector512.FusedMultiplyAdd(i1, k, b);
+        d = Vector512.FusedMultiplyAdd(i2, k, d);
+        e = Vector512.FusedMultiplyAdd(i3, k, e);
+    }
+
+    // A later window tap replaces the maximum only where strictly greater (the first maximum in window order stays).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(Vector512<float> value, Vector512<int> at, ref Vector512<float> max, ref Vector512<int> index)
+    {
+        var greater = Vector512.GreaterThan(value, max);
+        max = Vector512.ConditionalSelect(greater, value, max);
+        index = Vector512.ConditionalSelect(greater.AsInt32(), at, index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

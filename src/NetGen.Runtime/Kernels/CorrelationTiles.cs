@@ -208,33 +208,12 @@ internal static unsafe class CorrelationTiles
             float* y = TShape.Rows > 3 ? x + 3 * cols : x;
             int wi = *weight;
             Vector512<float> b0 = Vector512.Create(w0[wi]), b1 = Vector512.Create(w1[wi]), b2 = Vector512.Create(w2[wi]), b3 = Vector512.Create(w3[wi]);
-            Vector512<float> v = Vector512.Load(At<TShape>(x, y, cols, 0));
-            a00 = Vector512.FusedMultiplyAdd(v, b0, a00); a10 = Vector512.FusedMultiplyAdd(v, b1, a10); a20 = Vector512.FusedMultiplyAdd(v, b2, a20); a30 = Vector512.FusedMultiplyAdd(v, b3, a30);
-            if (m > 1)
-            {
-                v = Vector512.Load(At<TShape>(x, y, cols, 1));
-                a01 = Vector512.FusedMultiplyAdd(v, b0, a01); a11 = Vector512.FusedMultiplyAdd(v, b1, a11); a21 = Vector512.FusedMultiplyAdd(v, b2, a21); a31 = Vector512.FusedMultiplyAdd(v, b3, a31);
-            }
-            if (m > 2)
-            {
-                v = Vector512.Load(At<TShape>(x, y, cols, 2));
-                a02 = Vector512.FusedMultiplyAdd(v, b0, a02); a12 = Vector512.FusedMultiplyAdd(v, b1, a12); a22 = Vector512.FusedMultiplyAdd(v, b2, a22); a32 = Vector512.FusedMultiplyAdd(v, b3, a32);
-            }
-            if (m > 3)
-            {
-                v = Vector512.Load(At<TShape>(x, y, cols, 3));
-                a03 = Vector512.FusedMultiplyAdd(v, b0, a03); a13 = Vector512.FusedMultiplyAdd(v, b1, a13); a23 = Vector512.FusedMultiplyAdd(v, b2, a23); a33 = Vector512.FusedMultiplyAdd(v, b3, a33);
-            }
-            if (m > 4)
-            {
-                v = Vector512.Load(At<TShape>(x, y, cols, 4));
-                a04 = Vector512.FusedMultiplyAdd(v, b0, a04); a14 = Vector512.FusedMultiplyAdd(v, b1, a14); a24 = Vector512.FusedMultiplyAdd(v, b2, a24); a34 = Vector512.FusedMultiplyAdd(v, b3, a34);
-            }
-            if (m > 5)
-            {
-                v = Vector512.Load(At<TShape>(x, y, cols, 5));
-                a05 = Vector512.FusedMultiplyAdd(v, b0, a05); a15 = Vector512.FusedMultiplyAdd(v, b1, a15); a25 = Vector512.FusedMultiplyAdd(v, b2, a25); a35 = Vector512.FusedMultiplyAdd(v, b3, a35);
-            }
+            Fma4(Vector512.Load(At<TShape>(x, y, cols, 0)), b0, b1, b2, b3, ref a00, ref a10, ref a20, ref a30);
+            if (m > 1) Fma4(Vector512.Load(At<TShape>(x, y, cols, 1)), b0, b1, b2, b3, ref a01, ref a11, ref a21, ref a31);
+            if (m > 2) Fma4(Vector512.Load(At<TShape>(x, y, cols, 2)), b0, b1, b2, b3, ref a02, ref a12, ref a22, ref a32);
+            if (m > 3) Fma4(Vector512.Load(At<TShape>(x, y, cols, 3)), b0, b1, b2, b3, ref a03, ref a13, ref a23, ref a33);
+            if (m > 4) Fma4(Vector512.Load(At<TShape>(x, y, cols, 4)), b0, b1, b2, b3, ref a04, ref a14, ref a24, ref a34);
+            if (m > 5) Fma4(Vector512.Load(At<TShape>(x, y, cols, 5)), b0, b1, b2, b3, ref a05, ref a15, ref a25, ref a35);
         }
         sink.Put(0, 0, a00); sink.Put(1, 0, a10); sink.Put(2, 0, a20); sink.Put(3, 0, a30);
         if (m > 1) { sink.Put(0, 1, a01); sink.Put(1, 1, a11); sink.Put(2, 1, a21); sink.Put(3, 1, a31); }
@@ -242,6 +221,17 @@ internal static unsafe class CorrelationTiles
         if (m > 3) { sink.Put(0, 3, a03); sink.Put(1, 3, a13); sink.Put(2, 3, a23); sink.Put(3, 3, a33); }
         if (m > 4) { sink.Put(0, 4, a04); sink.Put(1, 4, a14); sink.Put(2, 4, a24); sink.Put(3, 4, a34); }
         if (m > 5) { sink.Put(0, 5, a05); sink.Put(1, 5, a15); sink.Put(2, 5, a25); sink.Put(3, 5, a35); }
+    }
+
+    // c_j += v·b_j for the tile's 4 channels: one input vector, its 4 broadcast weights.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fma4(Vector512<float> v, Vector512<float> b0, Vector512<float> b1, Vector512<float> b2, Vector512<float> b3,
+        ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
+    {
+        c0 = Vector512.FusedMultiplyAdd(v, b0, c0);
+        c1 = Vector512.FusedMultiplyAdd(v, b1, c1);
+        c2 = Vector512.FusedMultiplyAdd(v, b2, c2);
+        c3 = Vector512.FusedMultiplyAdd(v, b3, c3);
     }
 
     // Vector m of a grid tile: row r = m / Vectors from x (r < 3) or y = x + 3·cols, column block m % Vectors.
