@@ -45,7 +45,7 @@ internal static unsafe class CorrelationBands
         int planBlocks = nineTaps ? 1 : coBlocks;
         // Rows of 16, 32 or 48 outputs take tiles of whole rows (CorrelationBandJob.RunGrid): no padding columns computed.
         // Their bands are still planned as for 96-position tiles: costed by whole-row tiles, the plans took 3- to 6-row
-        // bands, which ran 5–15 % slower (more packing per output row) than the taller bands planned this way.
+        // bands, which ran 10–16 % slower (more packing per output row) than the taller bands planned this way.
         int gridVectors = path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels && !nineTaps
             && outW % 16 == 0 && outW <= 48 ? outW / 16 : 0;
         int rowMultiple = pool == null ? 1 : pool->Pool.Stride;
@@ -205,7 +205,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public float* Input;
     public int InC, InH, InW, Pad, K, Cols;
     public bool NineTaps;
-    /// <summary>NineTaps with a 2×2, stride-2 pool after it, on rows of at least 32 even outputs: see RunNineTapsPooled.</summary>
+    /// <summary>NineTaps with its ReLU and a 2×2, stride-2 pool after it, on rows of at least 32 outputs, an even number:
+    /// see RunNineTapsPooled.</summary>
     public bool PoolInRegisters;
     /// <summary>With NineTaps: per output channel, its nine weights in tap order and its bias (0 without), NineTapStride apart.</summary>
     public float* NineTapWeights;
@@ -427,9 +428,9 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         {
             int c0 = Math.Min(c, outW - 32);
             // Input row q (of the 4 the two output rows read), shift v (0–2), block b (columns c0 + 16b ..): p{q}{v} for
-            // block 0, q{q}{v} for block 1. Rows 1 and 2 (read by both output rows) stay in registers; rows 0 and 3, read
-            // once per channel, are loaded by each channel (L1 loads beside its 36 multiply-adds): all 24 in registers
-            // with the pooling's values spilled.
+            // block 0, q{q}{v} for block 1. Rows 1 and 2 (read by both output rows) stay in registers; rows 0 and 3 are
+            // loaded by each channel that reads them (12 L1 loads beside its 36 multiply-adds): with all 24 in registers
+            // the JIT spilled two of them around the pooling.
             float* top = packed + (long)r * cols + c0, bottom = top + 3 * cols, x = top + cols;
             Vector512<float> p10 = Vector512.Load(x), p11 = Vector512.Load(x + 1), p12 = Vector512.Load(x + 2);
             Vector512<float> q10 = Vector512.Load(x + 16), q11 = Vector512.Load(x + 17), q12 = Vector512.Load(x + 18);
