@@ -112,7 +112,11 @@ internal static unsafe class CorrelationBands
         // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
         job.PoolInRegisters = nineTaps && pool != null && pool->Pool.Kernel == 2 && pool->Pool.Stride == 2
             && outW >= 32 && outW % 2 == 0 && relu;
-        if ((pool != null && !job.PoolInRegisters) || classify != null)
+        // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
+        // no band buffer holding every channel of the band.
+        job.ClassifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
+            && !nineTaps && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
+        if ((pool != null && !job.PoolInRegisters) || (classify != null && !job.ClassifyInRegisters))
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
@@ -205,6 +209,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public float* Input;
     public int InC, InH, InW, Pad, K, Cols;
     public bool NineTaps;
+    /// <summary>Classify set, and its logits summed from the tiles' registers: see RunClassified.</summary>
+    public bool ClassifyInRegisters;
     /// <summary>NineTaps with its ReLU and a 2×2, stride-2 pool after it, on rows of at least 32 outputs, an even number:
     /// see RunNineTapsPooled.</summary>
     public bool PoolInRegisters;
@@ -266,7 +272,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
-        if (Classify.Output != null) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
+        if (Classify.Output != null && !ClassifyInRegisters) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
     }
 
     /// <summary>Classifies the band from its buffer (all channels: one group): logits rows y0 .. y0 + rows − 1 of sample n.</summary>
@@ -316,7 +322,9 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             if (placed)
             {
                 CorrelationStore.Place(placements, TileWidth / 16, start, from, to, Cols, OutW);
-                for (int cb = cbStart; cb < cbEnd; cb++) RunPlaced(packed + start, taps, placements, n, y0, cb, bandOut);
+                if (ClassifyInRegisters) RunClassified(packed + start, taps, placements, TileWidth / 16, 0, n, y0, cbStart, cbEnd);
+                else
+                    for (int cb = cbStart; cb < cbEnd; cb++) RunPlaced(packed + start, taps, placements, n, y0, cb, bandOut);
                 continue;
             }
             for (int cb = cbStart; cb < cbEnd; cb++)
@@ -518,29 +526,79 @@ internal unsafe struct CorrelationBandJob : IParallelJob
                 placements[m].Offset = (r0 + m / vectors) * OutW + 16 * (m % vectors);
             }
             float* input = packed + (long)r0 * Cols;
+            if (ClassifyInRegisters)
+            {
+                RunClassified(input, taps, placements, height * vectors, height, n, y0, cbStart, cbEnd);
+                continue;
+            }
             for (int cb = cbStart; cb < cbEnd; cb++)
             {
                 var sink = Sink(placements, n, y0, cb, bandOut);
-                float* w0 = Row(cb, 0), w1 = Row(cb, 1), w2 = Row(cb, 2), w3 = Row(cb, 3);
-                int* wi = WeightIndex;
-                int count = TapCount, cols = Cols;
-                switch (vectors * 8 + height)
-                {
-                    case 8 + 6: CorrelationTiles.Grid512<Grid6x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 8 + 5: CorrelationTiles.Grid512<Grid5x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 8 + 4: CorrelationTiles.Grid512<Grid4x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 8 + 3: CorrelationTiles.Grid512<Grid3x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 8 + 2: CorrelationTiles.Grid512<Grid2x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 8 + 1: CorrelationTiles.Grid512<Grid1x1, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 16 + 3: CorrelationTiles.Grid512<Grid3x2, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 16 + 2: CorrelationTiles.Grid512<Grid2x2, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 16 + 1: CorrelationTiles.Grid512<Grid1x2, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    case 24 + 2: CorrelationTiles.Grid512<Grid2x3, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                    default: CorrelationTiles.Grid512<Grid1x3, PlacedSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
-                }
+                GridTile(input, taps, cb, height, ref sink);
             }
         }
     }
+
+    // The grid tile of `height` rows × GridVectors vectors for output channels cb·4 .. cb·4 + 3.
+    private readonly void GridTile<TSink>(float* input, int* taps, int cb, int height, ref TSink sink) where TSink : struct, ITileSink
+    {
+        float* w0 = Row(cb, 0), w1 = Row(cb, 1), w2 = Row(cb, 2), w3 = Row(cb, 3);
+        int* wi = WeightIndex;
+        int count = TapCount, cols = Cols;
+        switch (GridVectors * 8 + height)
+        {
+            case 8 + 6: CorrelationTiles.Grid512<Grid6x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 8 + 5: CorrelationTiles.Grid512<Grid5x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 8 + 4: CorrelationTiles.Grid512<Grid4x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 8 + 3: CorrelationTiles.Grid512<Grid3x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 8 + 2: CorrelationTiles.Grid512<Grid2x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 8 + 1: CorrelationTiles.Grid512<Grid1x1, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 16 + 3: CorrelationTiles.Grid512<Grid3x2, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 16 + 2: CorrelationTiles.Grid512<Grid2x2, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 16 + 1: CorrelationTiles.Grid512<Grid1x2, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            case 24 + 2: CorrelationTiles.Grid512<Grid2x3, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+            default: CorrelationTiles.Grid512<Grid1x3, TSink>(input, cols, taps, wi, count, w0, w1, w2, w3, ref sink); break;
+        }
+    }
+
+    /// <summary>One tile's positions (its `vectors` placements) through every channel block of the band and the classifier:
+    /// each block's tile (Tile512, or GridTile of `gridHeight` rows) adds its 4 channels, clamped at zero when Relu, times
+    /// their classifier weights into the logits, which start at the classifier's bias; the logits are stored through the
+    /// placements. Channels are added in order, as the classifier over a stored band adds them (Pointwise.RunBand): the
+    /// same sums.</summary>
+    [SkipLocalsInit]
+    private readonly void RunClassified(float* input, int* taps, VectorPlacement* placements, int vectors, int gridHeight,
+        int n, int y0, int cbStart, int cbEnd)
+    {
+        int classes = Classify.Classes;
+        float* logits = stackalloc float[ClassifySink.MaxClasses * ClassifySink.Stride];
+        for (int c = 0; c < classes; c++)
+        {
+            var b = Vector512.Create(Classify.Bias != null ? Classify.Bias[c] : 0f);
+            for (int m = 0; m < vectors; m++) b.Store(logits + c * ClassifySink.Stride + 16 * m);
+        }
+        for (int cb = cbStart; cb < cbEnd; cb++)
+        {
+            int o = cb * TileChannels;
+            var sink = new ClassifySink
+            {
+                Logits = logits, Classes = classes, ClassStride = Classify.Weights.OutStride,
+                W0 = ClassifierColumn(o), W1 = ClassifierColumn(o + 1), W2 = ClassifierColumn(o + 2), W3 = ClassifierColumn(o + 3),
+                Bias0 = BiasOf(o), Bias1 = BiasOf(o + 1), Bias2 = BiasOf(o + 2), Bias3 = BiasOf(o + 3),
+                Channels = Math.Min(TileChannels, OutC - o), Relu = Relu,
+            };
+            if (gridHeight > 0) GridTile(input, taps, cb, gridHeight, ref sink);
+            else CorrelationTiles.Tile512(input, taps, WeightIndex, TapCount, Row(cb, 0), Row(cb, 1), Row(cb, 2), Row(cb, 3), ref sink);
+        }
+        long plane = (long)OutH * OutW;
+        float* output = Classify.Output + (n * (long)classes * plane) + (long)y0 * OutW;
+        for (int c = 0; c < classes; c++, output += plane)
+        for (int m = 0; m < vectors; m++)
+            CorrelationStore.Put(Vector512.Load(logits + c * ClassifySink.Stride + 16 * m), output, placements + m);
+    }
+
+    // The classifier's weights for output channel o, one class ClassStride apart; channels past the last reuse it (dropped).
+    private readonly float* ClassifierColumn(int o) => Classify.Weights.Data + (long)Math.Min(o, OutC - 1) * Classify.Weights.InStride;
 
     // The sink that stores output channels cb·4 .. cb·4 + 3 of sample n, band row y0 on, from registers through placements.
     private readonly PlacedSink Sink(VectorPlacement* placements, int n, int y0, int cb, float* bandOut)

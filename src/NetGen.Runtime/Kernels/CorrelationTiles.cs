@@ -341,6 +341,38 @@ internal unsafe struct PlacedSink : ITileSink
     }
 }
 
+/// <summary>Adds a tile's 4 output channels into a classifier's logits: channel j's vector m, clamped at zero when Relu,
+/// times the channel's weight for class c, into Logits[c·Stride + 16·m] (which hold the logits so far for the tile's
+/// positions); channels from Channels on are dropped. The tile's accumulators start at the channels' biases.</summary>
+internal unsafe struct ClassifySink : ITileSink
+{
+    /// <summary>Classes the logits buffer has room for; more go through a stored band (Pointwise.RunBand).</summary>
+    public const int MaxClasses = 16;
+    /// <summary>Floats per class in the logits buffer: the 6 vectors of the widest 4-channel tile.</summary>
+    public const int Stride = 96;
+
+    public float* Logits;
+    public float* W0, W1, W2, W3;
+    public int Classes, ClassStride, Channels;
+    public float Bias0, Bias1, Bias2, Bias3;
+    public bool Relu;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector512<float> Initial(int channel) =>
+        Vector512.Create(channel == 0 ? Bias0 : channel == 1 ? Bias1 : channel == 2 ? Bias2 : Bias3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Put(int channel, int vector, Vector512<float> value)
+    {
+        if (channel >= Channels) return;
+        float* w = channel == 0 ? W0 : channel == 1 ? W1 : channel == 2 ? W2 : W3;
+        if (Relu) value = Avx512F.Max(value, Vector512<float>.Zero);
+        float* logits = Logits + 16 * vector;
+        for (int c = 0; c < Classes; c++, w += ClassStride, logits += Stride)
+            Vector512.FusedMultiplyAdd(value, Vector512.Create(*w), Vector512.Load(logits)).Store(logits);
+    }
+}
+
 /// <summary>A grid tile's shape (CorrelationTiles.Grid512): Rows output rows × Vectors vectors of 16 columns, at most 6 vectors.</summary>
 internal interface IGridShape
 {

@@ -37,11 +37,14 @@ internal static class HotLoopDriver
             // Strided (the phase grid) and 1×1 (pointwise).
             Convolution(8, 16, 3, 20, 22, 2, 1, batch: 1);
             Convolution(16, 8, 1, 20, 20, 1, 0, batch: 1);
+            // A two-class 1×1 layer (a classifier in training): the two-channel tile.
+            Convolution(16, 2, 1, 20, 20, 1, 0, batch: 1);
             // Pooled, unpooled and classified bands.
             Pooled(16, 32, 32, 32);
             Pooled(1, 16, 64, 64);
             Unpooled(16, 16, 32, 32, classes: 2);
             Unpooled(32, 16, 16, 16, classes: 11);
+            Unpooled(16, 16, 24, 40, classes: 3);
         }
     }
 
