@@ -326,19 +326,33 @@ internal unsafe struct PlacedSink : ITileSink
     public long GateShift;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly Vector512<float> Initial(int channel) =>
-        Vector512.Create(channel == 0 ? Bias0 : channel == 1 ? Bias1 : channel == 2 ? Bias2 : Bias3);
+    public readonly Vector512<float> Initial(int channel) => TileChannel.Bias(channel, Bias0, Bias1, Bias2, Bias3);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Put(int channel, int vector, Vector512<float> value)
     {
         if (channel >= Channels) return;
-        float* output = channel == 0 ? Output0 : channel == 1 ? Output1 : channel == 2 ? Output2 : Output3;
-        // vmaxps(v, 0) is the scalar ReLU's v > 0 ? v : 0 (NaN gives 0), in one instruction where Vector512.Max takes three.
-        if (Relu) value = Avx512F.Max(value, Vector512<float>.Zero);
+        float* output = TileChannel.Of(channel, Output0, Output1, Output2, Output3);
+        value = TileChannel.ReLU(value, Relu);
         if (Gated) CorrelationStore.PutGated(value, output, GateShift, Placements + vector);
         else CorrelationStore.Put(value, output, Placements + vector);
     }
+}
+
+/// <summary>What the 4-channel tiles' sinks pick per channel (constant after inlining).</summary>
+internal static unsafe class TileChannel
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Bias(int channel, float b0, float b1, float b2, float b3) =>
+        Vector512.Create(channel == 0 ? b0 : channel == 1 ? b1 : channel == 2 ? b2 : b3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float* Of(int channel, float* p0, float* p1, float* p2, float* p3) =>
+        channel == 0 ? p0 : channel == 1 ? p1 : channel == 2 ? p2 : p3;
+
+    /// <summary>vmaxps(v, 0) is the scalar ReLU's v &gt; 0 ? v : 0 (NaN gives 0), in one instruction where Vector512.Max takes three.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReLU(Vector512<float> value, bool relu) => relu ? Avx512F.Max(value, Vector512<float>.Zero) : value;
 }
 
 /// <summary>Adds a tile's 4 output channels into a classifier's logits: channel j's vector m, clamped at zero when Relu,
@@ -358,15 +372,14 @@ internal unsafe struct ClassifySink : ITileSink
     public bool Relu;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly Vector512<float> Initial(int channel) =>
-        Vector512.Create(channel == 0 ? Bias0 : channel == 1 ? Bias1 : channel == 2 ? Bias2 : Bias3);
+    public readonly Vector512<float> Initial(int channel) => TileChannel.Bias(channel, Bias0, Bias1, Bias2, Bias3);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Put(int channel, int vector, Vector512<float> value)
     {
         if (channel >= Channels) return;
-        float* w = channel == 0 ? W0 : channel == 1 ? W1 : channel == 2 ? W2 : W3;
-        if (Relu) value = Avx512F.Max(value, Vector512<float>.Zero);
+        float* w = TileChannel.Of(channel, W0, W1, W2, W3);
+        value = TileChannel.ReLU(value, Relu);
         float* logits = Logits + 16 * vector;
         for (int c = 0; c < Classes; c++, w += ClassStride, logits += Stride)
             Vector512.FusedMultiplyAdd(value, Vector512.Create(*w), Vector512.Load(logits)).Store(logits);
