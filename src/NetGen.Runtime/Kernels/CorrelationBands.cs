@@ -57,12 +57,21 @@ internal static unsafe class CorrelationBands
             plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
+        // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
+        bool poolInRegisters = nineTaps && pool != null && pool->Pool.Kernel == 2 && pool->Pool.Stride == 2
+            && outW >= 32 && outW % 2 == 0 && relu;
+        // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
+        // no band buffer holding every channel of the band, no classifier taps or scratch.
+        bool classifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
+            && !nineTaps && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
+        bool classifyBand = classify != null && !classifyInRegisters;
+
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
         int tapCount = inC * k * k;
         // An unpooled input also counts, per sample, band and channel, the argmax hits on the rows the band owns.
         long hitCount = unpool == null ? 0 : (long)batch * plan.BandsPerSample * inC;
         // The classifier's taps (Pointwise.BandTaps) come last.
-        long classifierTaps = classify == null ? 0 : 4L * outC;
+        long classifierTaps = classifyBand ? 4L * outC : 0;
         int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
@@ -88,7 +97,8 @@ internal static unsafe class CorrelationBands
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels, GridVectors = gridVectors,
             BandFloats = bandFloats,
-            ScratchFloats = (long)tileChannels * tileWidth + (classify == null ? 0 : Pointwise.BandScratch(path, outC)),
+            ScratchFloats = (long)tileChannels * tileWidth + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
+            PoolInRegisters = poolInRegisters, ClassifyInRegisters = classifyInRegisters,
         };
         if (nineTaps)
         {
@@ -103,20 +113,13 @@ internal static unsafe class CorrelationBands
         int tasks = batch * plan.BandsPerSample * plan.Groups;
         if (pool != null) job.Pooled = *pool;
         job.BandPlane = (long)plan.Rows * outW;
-        if (classify != null)
+        if (classify != null) job.Classify = *classify;
+        if (classifyBand)
         {
-            job.Classify = *classify;
             job.ClassifierTaps = packedBand + threads + hitCount;
             Pointwise.BandTaps(path, job.ClassifierTaps, outC, job.BandPlane, classify->Weights);
         }
-        // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
-        job.PoolInRegisters = nineTaps && pool != null && pool->Pool.Kernel == 2 && pool->Pool.Stride == 2
-            && outW >= 32 && outW % 2 == 0 && relu;
-        // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
-        // no band buffer holding every channel of the band.
-        job.ClassifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
-            && !nineTaps && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
-        if ((pool != null && !job.PoolInRegisters) || (classify != null && !job.ClassifyInRegisters))
+        if ((pool != null && !poolInRegisters) || classifyBand)
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
