@@ -48,13 +48,19 @@ internal static unsafe class CorrelationBands
         // bands, which ran 10–16 % slower (more packing per output row) than the taller bands planned this way.
         int gridVectors = path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels && !nineTaps
             && outW % 16 == 0 && outW <= 48 ? outW / 16 : 0;
-        int rowMultiple = pool == null ? 1 : pool->Pool.Stride;
+        // A 3×3 kernel with one padding on rows of whole vectors takes Winograd's F(2×2, 3×3) (see Winograd): bands of whole
+        // 2×2 tiles, an even number of rows.
+        bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
+            && (pool == null || pool->Pool.Stride == 2);
+        if (winograd) gridVectors = 0;
+        int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
         // A classified band needs all its channels in one task.
         bool oneGroup = classify != null;
-        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup);
+        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup, winograd);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
-            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup);
+            plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup,
+                winograd ? Winograd.MaxRows(inC, outW) : int.MaxValue);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
@@ -63,7 +69,7 @@ internal static unsafe class CorrelationBands
         // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
         // no band buffer holding every channel of the band, no classifier taps or scratch.
         bool classifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
-            && !nineTaps && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
+            && !nineTaps && !winograd && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
         bool classifyBand = classify != null && !classifyInRegisters;
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
@@ -72,7 +78,9 @@ internal static unsafe class CorrelationBands
         long hitCount = unpool == null ? 0 : (long)batch * plan.BandsPerSample * inC;
         // The classifier's taps (Pointwise.BandTaps) come last.
         long classifierTaps = classifyBand ? 4L * outC : 0;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps);
+        // Winograd marks, per thread and block of 4 output channels, the blocks whose weights it has transformed.
+        long winogradMarks = winograd ? (long)threads * coBlocks : 0;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps + winogradMarks);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
         int t = 0;
@@ -86,6 +94,23 @@ internal static unsafe class CorrelationBands
             weightIndex[t] = i * w.InStride + ky * k + kx;
         }
         for (int i = 0; i < threads; i++) packedBand[i] = -1;
+        // Winograd's products are 1×1 correlations over the transformed input: tap i is input channel i, its weight the
+        // i-th of an output channel's 16-float transformed weights.
+        long transformedStride = 0, productStride = 0;
+        if (winograd)
+        {
+            // An odd number of cache lines: channels a power of two apart would share L1 sets (16→16 on 64×64 ran 2× slower).
+            transformedStride = ((long)plan.Rows / 2 * (outW / 2) + 15) / 16 * 16;
+            if (transformedStride / 16 % 2 == 0) transformedStride += 16;
+            // The 16 products' planes too: the input transform stores to all 16 at once.
+            productStride = inC * transformedStride;
+            if (productStride / 16 % 2 == 0) productStride += 16;
+            for (int i = 0; i < inC; i++)
+            {
+                taps[i] = checked((int)(i * transformedStride));
+                weightIndex[i] = 16 * i;
+            }
+        }
 
         // A short band's tiles read up to one tile past its last channel: that slack is zeroed with each packing.
         long bandFloats = inC * fullStride + tileWidth;
@@ -96,8 +121,9 @@ internal static unsafe class CorrelationBands
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels, GridVectors = gridVectors,
-            BandFloats = bandFloats,
-            ScratchFloats = (long)tileChannels * tileWidth + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
+            BandFloats = bandFloats, ByWinograd = winograd, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
+            ScratchFloats = Math.Max((long)tileChannels * tileWidth, winograd ? Winograd.ProductFloats : 0)
+                + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
             PoolInRegisters = poolInRegisters, ClassifyInRegisters = classifyInRegisters,
         };
         if (nineTaps)
@@ -111,6 +137,11 @@ internal static unsafe class CorrelationBands
             }
         }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
+        if (winograd)
+        {
+            job.WinogradMarks = packedBand + threads + hitCount + classifierTaps;
+            for (long i = 0; i < winogradMarks; i++) job.WinogradMarks[i] = 0;
+        }
         if (pool != null) job.Pooled = *pool;
         job.BandPlane = (long)plan.Rows * outW;
         if (classify != null) job.Classify = *classify;
@@ -160,7 +191,7 @@ internal static unsafe class CorrelationBands
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
 
     private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads,
-        int RowMultiple, bool OneGroup);
+        int RowMultiple, bool OneGroup, bool Winograd);
 
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
@@ -168,7 +199,7 @@ internal static unsafe class CorrelationBands
     /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last. With
     /// <paramref name="oneGroup"/> every task computes all output channels of its band (a fused classifier reads them all).</summary>
     internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads,
-        int rowMultiple = 1, bool oneGroup = false)
+        int rowMultiple = 1, bool oneGroup = false, int maxRows = int.MaxValue)
     {
         int cols = outW + k - 1;
         long tileWork = (long)inC * k * k * tileChannels * tileWidth + StoreCost;
@@ -181,6 +212,7 @@ internal static unsafe class CorrelationBands
             // Every count of bands that rounds to the same rows gives the same tasks; the smallest one has the fewest.
             if (bands > 1 && (outH + bands - 2) / (bands - 1) == rows) continue;
             if (rows < outH && rows % rowMultiple != 0) continue;
+            if (rows > maxRows && bands < maxBands) continue;
             int bandsPerSample = (outH + rows - 1) / rows;
             long positions = (long)(rows - 1) * cols + outW;
             long tiles = (positions + tileWidth - 1) / tileWidth;
@@ -206,7 +238,7 @@ internal static unsafe class CorrelationBands
 
 /// <summary>One band of output rows of one sample, for one group of output-channel blocks: packs the band's input rows
 /// (unless this thread's buffer holds them already), then runs and stores its tiles.</summary>
-internal unsafe struct CorrelationBandJob : IParallelJob
+internal unsafe partial struct CorrelationBandJob : IParallelJob
 {
     public VectorPath Path;
     public float* Input;
@@ -228,6 +260,12 @@ internal unsafe struct CorrelationBandJob : IParallelJob
     public int* Taps, LastTaps, WeightIndex, PackedBand;
     public int TapCount;
     public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
+    /// <summary>Set when the band runs Winograd's F(2×2, 3×3) (see Winograd, RunWinograd): the weights are flipped with Flip;
+    /// channels of the transformed input lie TransformedStride apart and its 16 products ProductStride; WinogradMarks[worker·CoBlocks + block] says whether
+    /// that thread has transformed the block's weights in this call.</summary>
+    public bool ByWinograd, Flip;
+    public long TransformedStride, ProductStride;
+    public int* WinogradMarks;
     /// <summary>Vectors of 16 columns per output row when the tiles cover whole rows (RunGrid), else 0.</summary>
     public int GridVectors;
     // Floats in each thread's buffers: packed input band, tile scratch, and band output (0: none, the output is written).
@@ -259,6 +297,7 @@ internal unsafe struct CorrelationBandJob : IParallelJob
         {
             if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
             else Pack(n, y0, rows, packed);
+            if (ByWinograd) TransformBand(packed, rows, own);
             PackedBand[worker] = band;
         }
 
@@ -272,7 +311,8 @@ internal unsafe struct CorrelationBandJob : IParallelJob
             RunNineTapsPooled(packed, n, y0, rows);
             return;
         }
-        if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
+        if (ByWinograd) RunWinograd(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
+        else if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
         if (Classify.Output != null && !ClassifyInRegisters) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);

@@ -11,6 +11,7 @@ internal static class KernelOptions
 {
     [ThreadStatic] private static int maxVectorWidth;
     [ThreadStatic] private static int maxThreads;
+    [ThreadStatic] private static bool directOnly;
 
     /// <summary>Widest vector, in bits, that kernels called from this thread may use; 0 means no cap.
     /// 256 forces the Vector256 path, anything below 256 the scalar one.</summary>
@@ -34,6 +35,23 @@ internal static class KernelOptions
 
     /// <summary>Threads a kernel called now from this thread may use.</summary>
     public static int Threads => maxThreads <= 0 ? WorkerPool.Size : Math.Min(maxThreads, WorkerPool.Size);
+
+    /// <summary>Whether kernels called now from this thread may run a 3×3 correlation by Winograd's F(2×2, 3×3) (see Winograd).</summary>
+    public static bool WinogradAllowed => !directOnly;
+
+    /// <summary>Runs every correlation on the direct tiles on this thread until the returned scope is disposed: tests compare
+    /// the two engines on the same shapes.</summary>
+    public static DirectScope DirectOnly()
+    {
+        var scope = new DirectScope(directOnly);
+        directOnly = true;
+        return scope;
+    }
+
+    public readonly struct DirectScope(bool previous) : IDisposable
+    {
+        public void Dispose() => directOnly = previous;
+    }
 
     /// <summary>Sets both caps for this thread until the returned scope is disposed.</summary>
     public static Scope Override(int vectorWidth, int threads)

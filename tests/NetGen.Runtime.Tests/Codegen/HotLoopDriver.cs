@@ -1,6 +1,6 @@
 // Calls every kernel engine once per instruction-set path, on the shapes that pick each tile (the 4-channel correlation
 // tile and its whole-row variants, the one-channel and two-channel ones, the nine-tap rows, the strided grid, the 1×1 kernels, both weight-gradient
-// engines and their nine-tap variant, pooled, unpooled and classified bands), so that a child process started with
+// engines and their nine-tap variant, pooled, unpooled and classified bands, Winograd's products), so that a child process started with
 // DOTNET_JitDisasm compiles, and lists, every hot loop the runtime has. Results are not checked here: the kernel tests do.
 using NetGen.Kernels;
 using NetGen.Model;
@@ -21,8 +21,12 @@ internal static class HotLoopDriver
     {
         foreach (int width in new[] { 512, 256, 1 })
         foreach (int threads in new[] { 1, 2 })
+        foreach (bool direct in new[] { false, true })
         {
             using var scope = KernelOptions.Override(width, threads);
+            // The 3×3 layers on rows of whole vectors take Winograd's products (grid tiles of 1–6 vectors into memory); the
+            // direct tiles still run those shapes where Winograd is turned off.
+            using var engine = direct ? KernelOptions.DirectOnly() : default;
             // 4-channel tiles over bands (forward, input gradient, weight gradient by position and by channel).
             Convolution(16, 32, 3, 32, 32, 1, 1, batch: 1);
             Convolution(32, 64, 3, 16, 16, 1, 1, batch: 2);

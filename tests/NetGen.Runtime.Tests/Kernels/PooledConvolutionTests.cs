@@ -32,6 +32,8 @@ public class PooledConvolutionTests
         // A stride-3 pool; several bands and channel groups on a larger plane.
         { 5, 6, 3, 1, 1, 18, 18, 3, 3, 1 },
         { 32, 64, 3, 1, 1, 64, 64, 2, 2, 1 },
+        // Winograd's bands (as conv2 and the one above): 10 channels, rows of 48, several bands.
+        { 8, 10, 3, 1, 1, 14, 48, 2, 2, 2 },
         // Not run by the bands: overlapping windows, a strided convolution, a 1×1 kernel.
         { 4, 4, 3, 1, 1, 17, 13, 3, 2, 2 },
         { 3, 8, 3, 2, 1, 32, 32, 2, 2, 1 },

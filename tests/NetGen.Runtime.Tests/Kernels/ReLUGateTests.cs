@@ -34,6 +34,7 @@ public class ReLUGateTests
     [InlineData(3, 8, 3, 2, 1, 17, 23, 2)]   // stride 2: the strided engine, then a gate pass
     [InlineData(6, 1, 5, 1, 2, 14, 18, 1)]   // one output channel: the one-channel tile
     [InlineData(4, 1, 3, 1, 1, 12, 20, 2)]   // one output channel, 3×3: the conv's dx on the nine-tap rows
+    [InlineData(12, 16, 3, 1, 1, 10, 32, 2)] // 3×3 on rows of whole vectors: Winograd, the gate in its output transform
     public void Convolution_dx_through_a_ReLU_is_the_plain_dx_then_the_ReLU_backward(
         int inC, int outC, int k, int s, int p, int inH, int inW, int batch)
     {

@@ -1,0 +1,72 @@
+// The band engine's Winograd path (see Winograd): a band of whole 2×2 tiles is packed as for the direct tiles, then its
+// transformed input is made once per thread; each block of 4 output channels runs its 16 products on the 4-channel grid
+// tiles (tiles of outputs in the lanes, 16 per vector), a chunk of up to 96 tiles at a time, and stores the chunk's
+// output tiles from the products.
+namespace NetGen.Kernels;
+
+internal unsafe partial struct CorrelationBandJob
+{
+    /// <summary>The band's transformed input, [ξ][input channel][tile] in this thread's buffer, from its packed rows.</summary>
+    private readonly void TransformBand(float* packed, int rows, Workspace own)
+    {
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * ProductStride);
+        Winograd.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows / 2, OutW / 2, transformed, TransformedStride, ProductStride);
+    }
+
+    /// <summary>Output channel blocks [cbStart, cbEnd) of the band (rows y0 .. y0 + rows − 1 of sample n) by Winograd, to the
+    /// output or, with a pool or classifier after the layer, to the band buffer.</summary>
+    private readonly void RunWinograd(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
+        float* bandOut)
+    {
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * ProductStride);
+        long weightFloats = 16L * InC;
+        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, weightFloats * 4 * CoBlocks);
+        int tw = OutW / 2, tiles = rows / 2 * tw, vectors = (tiles + 15) / 16;
+        // Chunks outermost: a chunk's transformed input (16 products × input channels × 96 tiles) stays in L2 while every
+        // channel block reads it.
+        for (int chunk = 0; chunk < vectors; chunk += 6)
+        {
+            int count = Math.Min(6, vectors - chunk);
+            float* input = transformed + 16 * chunk;
+            for (int cb = cbStart; cb < cbEnd; cb++)
+            {
+                int* mark = WinogradMarks + worker * CoBlocks + cb;
+                if (*mark == 0)
+                {
+                    Winograd.TransformWeights(Weights, Flip, cb, OutC, InC, u);
+                    *mark = 1;
+                }
+                float* w0 = u + 4 * cb * weightFloats, w1 = w0 + weightFloats, w2 = w1 + weightFloats, w3 = w2 + weightFloats;
+                for (int xi = 0; xi < 16; xi++)
+                {
+                    var sink = new MemorySink { Tile = products + xi * 4 * Winograd.ChunkTiles, Width = Winograd.ChunkTiles };
+                    Products(count, input + xi * ProductStride, w0 + xi, w1 + xi, w2 + xi, w3 + xi, ref sink);
+                }
+                for (int j = 0; j < 4; j++)
+                {
+                    int o = cb * 4 + j;
+                    if (o >= OutC) break;
+                    float* dst = Dest(n, y0, o, bandOut);
+                    float* gate = Gate == null || bandOut != null ? null : Gate + (dst - Output);
+                    for (int m = 0; m < count; m++)
+                        Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
+                            tw, BiasOf(o), Relu, dst, gate);
+                }
+            }
+        }
+    }
+
+    // One product ξ for a chunk of `count` vectors of tiles: the grid tiles with 16-column rows are consecutive vectors.
+    private readonly void Products(int count, float* input, float* w0, float* w1, float* w2, float* w3, ref MemorySink sink)
+    {
+        switch (count)
+        {
+            case 6: CorrelationTiles.Grid512<Grid6x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+            case 5: CorrelationTiles.Grid512<Grid5x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+            case 4: CorrelationTiles.Grid512<Grid4x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+            case 3: CorrelationTiles.Grid512<Grid3x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+            case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+            default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
+        }
+    }
+}

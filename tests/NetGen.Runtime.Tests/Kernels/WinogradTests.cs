@@ -1,0 +1,143 @@
+// Winograd's F(2×2, 3×3) in the band engine (Vector512, 3×3 with one padding, rows of whole vectors, even heights, at
+// least 8 channels in and out): where it applies, against the reference on every path (forward, fused ReLU, input
+// gradient, transposed forward), against the direct tiles on the same shapes (it must really run, and be about as
+// accurate as they are against float64 sums), and independent of the thread count. The fused pool, unpool, classifier and
+// ReLU gate are checked on Winograd shapes by their own tests (PooledConvolutionTests, UnpoolConvolutionTests,
+// ClassifiedConvolutionTests, ReLUGateTests).
+using System.Runtime.Intrinsics.X86;
+using NetGen.Kernels;
+using NetGen.Model;
+using NetGen.Reference;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class WinogradTests
+{
+    private const double Tolerance = 1e-4;
+
+    /// <summary>inC, outC, inH, inW, batch of a 3×3 stride-1 Conv2d with one padding that Winograd runs.</summary>
+    public static TheoryData<int, int, int, int, int> Shapes => new()
+    {
+        // The tiny hourglass's layers: 8 tiles per row (half a vector), 16 and 32 per row.
+        { 32, 64, 16, 16, 2 },
+        { 16, 32, 32, 32, 1 },
+        { 16, 16, 64, 64, 1 },
+        // A tall plane: several bands per sample, the last one shorter; 9 input channels.
+        { 9, 16, 70, 32, 1 },
+        // 10 output channels (a partial block of 4), rows of 48 (24 tiles: a chunk's last vector half full), batch 3.
+        { 8, 10, 6, 48, 3 },
+        // More input than output channels, 2 rows (one tile row).
+        { 64, 12, 2, 16, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv2d_matches_reference(int inC, int outC, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
+        Assert.True(Winograd.Applies(VectorPath.Vector512, inC, inH, inW, outC, inH, inW, 3, 1) || !Winograd.Enabled);
+        Conv2dMatchesReference(g, batch, seed: 71, Tolerance);
+        // And the direct tiles on the same shapes, which Winograd now takes from them.
+        using var direct = KernelOptions.DirectOnly();
+        Conv2dMatchesReference(g, batch, seed: 71, Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ConvTranspose2d_matches_reference(int inC, int outC, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW));
+        var x = Random(batch * g.InSize, 81);
+        var w = Random(g.WeightSize, 82);
+        var b = Random(g.OutC, 83);
+        var y = new float[batch * g.OutSize];
+        ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
+        ForEachPath(run =>
+        {
+            var ky = Filled(y.Length, float.NaN);
+            ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
+            Close(y, ky, Tolerance, $"y, {run}");
+        });
+    }
+
+    [Fact]
+    public void Applies_only_to_3x3_same_size_correlations_on_whole_vectors()
+    {
+        var v = VectorPath.Vector512;
+        Assert.Equal(Winograd.Enabled, Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));
+        Assert.False(Winograd.Applies(VectorPath.Vector256, 16, 32, 32, 32, 32, 32, 3, 1));
+        Assert.False(Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 5, 2));   // 5×5
+        Assert.False(Winograd.Applies(v, 16, 32, 32, 32, 30, 30, 3, 0));   // no padding
+        Assert.False(Winograd.Applies(v, 16, 32, 33, 32, 33, 32, 3, 1));   // odd height
+        Assert.False(Winograd.Applies(v, 16, 32, 32, 40, 32, 40, 3, 1));   // rows not whole vectors
+        Assert.False(Winograd.Applies(v, 4, 32, 32, 32, 32, 32, 3, 1));    // too few input channels
+        Assert.False(Winograd.Applies(v, 16, 4, 32, 32, 32, 32, 3, 1));    // too few output channels
+        using var direct = KernelOptions.DirectOnly();
+        Assert.False(Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));
+    }
+
+    /// <summary>On Vector512 the Winograd result differs from the direct tiles' in rounding (so it really ran), and its error
+    /// against float64 sums is at most twice theirs (measured: 0.4–0.8× of theirs: each output sums 16 products per input
+    /// channel in its own chain where the tiles chain all 9·inC multiply-adds).</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Runs_and_is_about_as_accurate_as_the_direct_tiles(int inC, int outC, int inH, int inW, int batch)
+    {
+        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
+        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
+        var x = Random(batch * g.InSize, 91);
+        var w = Random(g.WeightSize, 92);
+        var b = Random(g.OutC, 93);
+        var exact = new double[batch * g.OutSize];
+        Conv2dRef.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), exact, batch, g);
+        float[] Run(bool direct)
+        {
+            using var scope = KernelOptions.Override(512, 2);
+            using var engine = direct ? KernelOptions.DirectOnly() : default;
+            var y = Filled(exact.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, y, batch, g);
+            return y;
+        }
+
+        var winograd = Run(direct: false);
+        var tiles = Run(direct: true);
+        Assert.False(winograd.AsSpan().SequenceEqual(tiles), "Winograd gave the direct tiles' bits: did it run?");
+        double Error(float[] y)
+        {
+            double max = 0;
+            for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - exact[i]));
+            return max;
+        }
+
+        double winogradError = Error(winograd), tilesError = Error(tiles);
+        Assert.True(winogradError <= 2 * tilesError, $"Winograd's max error {winogradError:G3}, the direct tiles' {tilesError:G3}");
+    }
+
+    [Fact]
+    public void Results_do_not_depend_on_the_thread_count()
+    {
+        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), ConvCase.Conv(32, 64, 3, 1, 1, 16, 16), ConvCase.Conv(9, 10, 3, 1, 1, 70, 32) })
+        {
+            const int batch = 2;
+            var x = Random(batch * g.InSize, 41);
+            var w = Random(g.WeightSize, 42);
+            var b = Random(g.OutC, 43);
+            var dy = Random(batch * g.OutSize, 44);
+            (float[] Y, float[] Dx) Run(int threads)
+            {
+                using var scope = KernelOptions.Override(512, threads);
+                var y = new float[batch * g.OutSize];
+                var dx = new float[batch * g.InSize];
+                Conv2dKernel.Forward(x, w, b, y, batch, g, relu: true);
+                Conv2dKernel.Backward(x, w, dy, dx, [], [], batch, g);
+                return (y, dx);
+            }
+
+            var one = Run(1);
+            var two = Run(2);
+            Same<float>(one.Y, two.Y, $"y, {g}");
+            Same<float>(one.Dx, two.Dx, $"dx, {g}");
+        }
+    }
+}
