@@ -18,6 +18,12 @@ internal static unsafe class WeightGradient
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
         var ws = Workspace.Current;
+        // 3×3 layers on rows of whole vectors: Winograd's F(3×3, 2×2).
+        if (WinogradWeightGradient.Applies(path, aC, aH, aW, bC, bH, bW, k, s, p))
+        {
+            WinogradWeightGradient.Accumulate(path, threads, ws, a, aC, aH, aW, b, bC, dw, batch, unpoolA);
+            return;
+        }
         if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC * k * k, (long)batch * aH * aW)))
         {
             float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);

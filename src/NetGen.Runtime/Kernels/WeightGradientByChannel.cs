@@ -189,7 +189,7 @@ internal static unsafe class WeightGradientByChannel
     }
 
     /// <summary>dw[a, t] += Σ_s dwT[s][t][a], segments in order; as a job, one task per 16 taps.</summary>
-    private struct TransposedSums : IParallelJob
+    internal struct TransposedSums : IParallelJob
     {
         public VectorPath Path;
         public float* DwT, Dw;

@@ -1,6 +1,6 @@
 // Winograd's F(2×2, 3×3) in the band engine (Vector512, 3×3 with one padding, rows of whole vectors, even heights, at
-// least 8 channels in and out): where it applies, against the reference on every path (forward, fused ReLU, input
-// gradient, transposed forward), against the direct tiles on the same shapes (it must really run, and be about as
+// least 8 channels in and out) and its transpose F(3×3, 2×2) for the weight gradient: where they apply, against the
+// reference on every path (forward, fused ReLU, input gradient, transposed forward, both weight gradients), against the direct tiles on the same shapes (it must really run, and be about as
 // accurate as they are against float64 sums), and independent of the thread count. The fused pool, unpool, classifier and
 // ReLU gate are checked on Winograd shapes by their own tests (PooledConvolutionTests, UnpoolConvolutionTests,
 // ClassifiedConvolutionTests, ReLUGateTests).
@@ -61,6 +61,45 @@ public class WinogradTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv2d_dw_matches_reference(int inC, int outC, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
+        // dw sums A = dy (outC channels, its vector lanes) against B = x.
+        Assert.True(WinogradWeightGradient.Applies(VectorPath.Vector512, outC, inH, inW, inC, inH, inW, 3, 1, 1) || outC < 16 || !Winograd.Enabled);
+        Conv2dDwMatchesReference(g, batch, seed: 75, Tolerance);
+        using var direct = KernelOptions.DirectOnly();
+        Conv2dDwMatchesReference(g, batch, seed: 75, Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ConvTranspose2d_dw_matches_reference(int inC, int outC, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW));
+        var x = Random(batch * g.InSize, 85);
+        var w = Random(g.WeightSize, 86);
+        var dy = Random(batch * g.OutSize, 87);
+        var dw0 = Random(g.WeightSize, 88);
+        var dw = (float[])dw0.Clone();
+        ConvTranspose2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
+        ForEachPath(run =>
+        {
+            var kdw = (float[])dw0.Clone();
+            ConvTranspose2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
+            Close(dw, kdw, Tolerance, $"dw, {run}");
+        });
+    }
+
+    [Fact]
+    public void Dw_does_not_depend_on_the_thread_count_or_the_run()
+    {
+        DwIsRepeatable(512, ConvCase.Conv(16, 32, 3, 1, 1, 32, 32), 1);
+        DwIsRepeatable(512, ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), 2);
+        DwIsRepeatable(512, ConvCase.Conv(9, 24, 3, 1, 1, 10, 48), 3);
+    }
+
     [Fact]
     public void Applies_only_to_3x3_same_size_correlations_on_whole_vectors()
     {
@@ -73,8 +112,12 @@ public class WinogradTests
         Assert.False(Winograd.Applies(v, 16, 32, 32, 40, 32, 40, 3, 1));   // rows not whole vectors
         Assert.False(Winograd.Applies(v, 4, 32, 32, 32, 32, 32, 3, 1));    // too few input channels
         Assert.False(Winograd.Applies(v, 16, 4, 32, 32, 32, 32, 3, 1));    // too few output channels
+        Assert.Equal(Winograd.Enabled, WinogradWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 3, 1, 1));
+        Assert.False(WinogradWeightGradient.Applies(v, 8, 16, 16, 16, 16, 16, 3, 1, 1));   // A too narrow for its lanes
+        Assert.False(WinogradWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 3, 2, 1));  // stride 2
         using var direct = KernelOptions.DirectOnly();
         Assert.False(Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));
+        Assert.False(WinogradWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 3, 1, 1));
     }
 
     /// <summary>On Vector512 the Winograd result differs from the direct tiles' in rounding (so it really ran), and its error

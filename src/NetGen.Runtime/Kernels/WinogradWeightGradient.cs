@@ -1,0 +1,291 @@
+// The weight gradient of a 3×3, stride-1, one-padding layer by Winograd's F(3×3, 2×2), the transpose of the forward's
+// F(2×2, 3×3) (see Winograd): over each 2×2 tile of A the 3×3 sums Σ A·shifted B are Gᵀ·[(A·h·Aᵀ) ⊙ (Bᵀ·d·B)]·G, h the
+// tile of A, d the 4×4 patch of B around it. Summed over tiles, the 16 elementwise products are 16 matrix products
+// (B's transformed channels × A's transformed channels, the tiles being the sum), 16 multiply-adds per tile and channel
+// pair instead of 36. Tasks own segments of tile rows: each packs and transforms its own rows of B and A in its thread's
+// buffers (nothing crosses between the cores) and sums its products; a second pass adds the segments up in order, applies
+// Gᵀ·m·G and adds the result into dw. The segments depend on the shape alone, so the sums do not depend on the threads.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class WinogradWeightGradient
+{
+    // Bytes of a segment's transformed A and B (16 products each) that should stay in L2 while its products run.
+    private const int SegmentBytes = 512 << 10;
+
+    // Tasks a call is split into at least (where B has the channel blocks): work for 2 threads with room to balance.
+    private const int MinTasks = 8;
+
+    /// <summary>Whether WeightGradient.Accumulate takes this route: Vector512, a 3×3 kernel at stride 1 with one padding and
+    /// B as large as A, rows of whole vectors, an even height, at least 16 channels of A (its vector lanes) and 8 of B.</summary>
+    public static bool Applies(VectorPath path, int aC, int aH, int aW, int bC, int bH, int bW, int k, int s, int p) =>
+        Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && k == 3 && s == 1 && p == 1
+        && aH == bH && aW == bW && aW % 16 == 0 && aH % 2 == 0 && aC >= 16 && bC >= 8;
+
+    /// <summary>dw[a, b, u, v] += Σ_{n, r, c} A[n, a, r, c]·B[n, b, r − 1 + u, c − 1 + v] (zero padding); A [N, aC, h, w],
+    /// B [N, bC, h, w], dw [aC, bC, 3, 3]. With <paramref name="unpoolA"/> A is that MaxUnpool2d's output (a is ignored),
+    /// unpooled row by row (where some argmax lies outside its own pool cell, unpooled first).</summary>
+    public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int h, int w, float* b, int bC,
+        float* dw, int batch, UnpooledInput* unpoolA)
+    {
+        int tw = w / 2, th = h / 2;
+        int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
+        int bBlocks = (bC + 3) / 4;
+        // Tile rows per segment: as many as fit SegmentBytes (a whole sample on the small planes). Tasks are (segment, group of
+        // channel blocks of B), at least MinTasks where B has the blocks: a thread transforms a segment of A once for all the
+        // groups it runs there.
+        long bytesPerRow = 16L * sizeof(float) * tw * (aStride + bC);
+        int segmentRows = (int)Math.Clamp(SegmentBytes / bytesPerRow, 1, th);
+        int perSample = (th + segmentRows - 1) / segmentRows;
+        int segments = batch * perSample;
+        int groups = Math.Clamp((MinTasks + segments - 1) / segments, 1, bBlocks);
+        int blocksPerGroup = (bBlocks + groups - 1) / groups;
+        groups = (bBlocks + blocksPerGroup - 1) / blocksPerGroup;
+        int maxTiles = (segmentRows * tw + 15) / 16 * 16;
+        long tileStride = OddLines(maxTiles), bProductStride = OddLines(bC * tileStride), aProductStride = OddLines((long)maxTiles * aStride);
+        long productFloats = 16L * 4 * bBlocks * aStride;
+
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
+        for (int t = 0; t < maxTiles; t++)
+        {
+            taps[t] = t * aStride;
+            taps[maxTiles + t] = t;
+        }
+        int* transformedA = taps + 2 * maxTiles;
+        for (int i = 0; i < threads; i++) transformedA[i] = -1;
+        float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
+        var job = new SegmentJob
+        {
+            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, BBlocks = bBlocks,
+            SegmentRows = segmentRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
+            AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
+            Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
+        };
+        if (unpoolA != null)
+        {
+            job.Unpool = *unpoolA;
+            job.SegmentHits = ws.Get<long>(ScratchSlot.Counts, segments);
+        }
+        WorkerPool.Run(ref job, segments * groups, threads);
+        if (unpoolA != null && TotalHits(job.SegmentHits, segments) != (long)batch * aC * unpoolA->Pool.OutPlane)
+        {
+            // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does (an index outside the plane throws
+            // here, before dw is touched), then the same sums on that, as a call given the unpooled tensor makes them.
+            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * h * w);
+            unpoolA->WriteTo(unpooled, batch * aC);
+            job.A = unpooled;
+            job.Unpool = default;
+            for (int i = 0; i < threads; i++) transformedA[i] = -1;
+            WorkerPool.Run(ref job, segments * groups, threads);
+        }
+
+        int tapCount = bC * 9;
+        float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
+        var finish = new FinishJob
+        {
+            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT,
+            Sums = new WeightGradientByChannel.TransposedSums { Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw },
+        };
+        WorkerPool.Run(ref finish, bBlocks, threads);
+    }
+
+    private static long TotalHits(long* hits, int segments)
+    {
+        long total = 0;
+        for (int i = 0; i < segments; i++) total += hits[i];
+        return total;
+    }
+
+    // Floats rounded up to whole vectors, then to an odd number of cache lines (planes a power of two apart share L1 sets).
+    private static long OddLines(long floats)
+    {
+        floats = (floats + 15) / 16 * 16;
+        return floats / 16 % 2 == 0 ? floats + 16 : floats;
+    }
+
+    /// <summary>One segment (sample n, tile rows ty0 ..): B's padded rows packed and transformed, [ξ][b][tile]; A's rows
+    /// transposed to [position][a] and transformed, [ξ][tile][a]; then per product ξ and block of 4 channels of B the
+    /// 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes, into the segment's products
+    /// [ξ][b][a].</summary>
+    private struct SegmentJob : IParallelJob
+    {
+        public VectorPath Path;
+        public float* A, B, Products;
+        public int AC, AStride, H, W, BC, BBlocks, SegmentRows, PerSample;
+        public long TileStride, BProductStride, AProductStride, ProductFloats;
+        public int* Taps, Weights;
+        public UnpooledInput Unpool;
+        /// <summary>With Unpool: per segment, the argmax that hit their own cell in its rows.</summary>
+        public long* SegmentHits;
+        /// <summary>Groups of BlocksPerGroup channel blocks of B per segment; TransformedA[worker]: the segment whose A that
+        /// thread's buffer holds transformed (−1: none).</summary>
+        public int Groups, BlocksPerGroup;
+        public int* TransformedA;
+
+        public void Execute(int task, int worker)
+        {
+            int segment = task / Groups, group = task % Groups;
+            int n = segment / PerSample, ty0 = segment % PerSample * SegmentRows;
+            int block0 = group * BlocksPerGroup, block1 = Math.Min(BBlocks, block0 + BlocksPerGroup);
+            int b0 = 4 * block0, b1 = Math.Min(BC, 4 * block1);
+            int th = H / 2, tw = W / 2, rows = Math.Min(SegmentRows, th - ty0), tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
+            var own = Workspace.Current;
+
+            // B's channels of the group: input rows 2·ty0 − 1 .. 2·(ty0 + rows), one padding around, then their 16
+            // transformed planes (at their places in the thread's buffer).
+            int cols = W + 2, height = 2 * rows + 2;
+            long channelStride = (long)height * cols;
+            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
+            for (int i = b0; i < b1; i++)
+                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - 2 * ty0, 1, height, cols, packed + (i - b0) * channelStride, 0, Path);
+            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * BProductStride);
+            Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
+
+            // A: its 2·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed, once
+            // per segment on each thread.
+            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, 16 * AProductStride);
+            if (TransformedA[worker] != segment)
+            {
+                float* rowsA = own.Get<float>(ScratchSlot.ThreadOutput, 2L * rows * W * AStride);
+                long firstRow = (long)n * H + 2 * ty0;
+                var transpose = new WeightGradientTransposeJob
+                {
+                    Path = Path, Source = A, Channels = AC, H = H, W = W, Destination = rowsA - firstRow * W * AStride, Stride = AStride,
+                    Unpool = Unpool,
+                };
+                for (int r = 0; r < 2 * rows; r++) transpose.Execute((int)firstRow + r, worker);
+                // Every thread that transforms the segment counts the same hits.
+                if (Unpool.Values != null) SegmentHits[segment] = transpose.Hits;
+                TransformTiles(rowsA, rows, tw, AStride, at, AProductStride);
+                for (int q = tiles; q < tiles16; q++)
+                for (int xi = 0; xi < 16; xi++)
+                for (int c = 0; c < AStride; c += 16)
+                    Vector512<float>.Zero.Store(at + xi * AProductStride + (long)q * AStride + c);
+                TransformedA[worker] = segment;
+            }
+
+            float* sums = Products + segment * ProductFloats;
+            for (int xi = 0; xi < 16; xi++)
+            for (int block = block0; block < block1; block++)
+            {
+                float* w0 = Row(bt + xi * BProductStride, block, 0), w1 = Row(bt + xi * BProductStride, block, 1);
+                float* w2 = Row(bt + xi * BProductStride, block, 2), w3 = Row(bt + xi * BProductStride, block, 3);
+                float* input = at + xi * AProductStride;
+                float* tile = sums + ((long)xi * BBlocks + block) * 4 * AStride;
+                for (int c = 0; c < AStride; c += 96)
+                {
+                    var sink = new MemorySink { Tile = tile + c, Width = AStride };
+                    Products(Math.Min(6, (AStride - c) / 16), input + c, Taps, Weights, tiles16, w0, w1, w2, w3, ref sink);
+                }
+            }
+        }
+
+        // Channel 4·block + j of B's transformed plane (the last real one for padding channels, whose sums are not used).
+        private readonly float* Row(float* plane, int block, int j) => plane + Math.Min(4 * block + j, BC - 1) * TileStride;
+    }
+
+    // One product: the grid tiles with 16-column rows over `count` consecutive vectors of A's channels.
+    private static void Products(int count, float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3,
+        ref MemorySink sink)
+    {
+        switch (count)
+        {
+            case 6: CorrelationTiles.Grid512<Grid6x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 5: CorrelationTiles.Grid512<Grid5x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 4: CorrelationTiles.Grid512<Grid4x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 3: CorrelationTiles.Grid512<Grid3x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+        }
+    }
+
+    /// <summary>at[ξ·productStride + tile·stride + a] = (A·h·Aᵀ)[ξ] of each 2×2 tile h of the position-major rows (2·rows rows of
+    /// 2·tw positions, `stride` floats each). A = [1 0; 1 1; 1 −1; 0 −1].</summary>
+    private static void TransformTiles(float* rows, int tileRows, int tw, int stride, float* at, long productStride)
+    {
+        long rowFloats = 2L * tw * stride;
+        for (int r = 0; r < tileRows; r++)
+        for (int tx = 0; tx < tw; tx++)
+        {
+            float* h0 = rows + 2 * r * rowFloats + 2L * tx * stride, h1 = h0 + rowFloats;
+            float* q = at + ((long)r * tw + tx) * stride;
+            for (int c = 0; c < stride; c += 16)
+            {
+                Vector512<float> h00 = Vector512.Load(h0 + c), h01 = Vector512.Load(h0 + stride + c);
+                Vector512<float> h10 = Vector512.Load(h1 + c), h11 = Vector512.Load(h1 + stride + c);
+                // A·h, row by row: x[α][col].
+                Vector512<float> x20 = h00 - h10, x21 = h01 - h11;
+                Vector512<float> x10 = h00 + h10, x11 = h01 + h11;
+                // (A·h)·Aᵀ, column by column: product ξ = 4α + β.
+                Put(q + c, productStride, 0, h00, h01);
+                Put(q + c, productStride, 4, x10, x11);
+                Put(q + c, productStride, 8, x20, x21);
+                Put(q + c, productStride, 12, -h10, -h11);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* q, long productStride, int first, Vector512<float> x0, Vector512<float> x1)
+    {
+        x0.Store(q + first * productStride);
+        (x0 + x1).Store(q + (first + 1) * productStride);
+        (x0 - x1).Store(q + (first + 2) * productStride);
+        (-x1).Store(q + (first + 3) * productStride);
+    }
+
+    /// <summary>One block of 4 channels of B: its segments' products added up in order, Gᵀ·m·G (G = [1 0 0; ½ ½ ½; ½ −½ ½;
+    /// 0 0 1]) into dwT[(b·9 + 3u + v)][a], then added into dw (TransposedSums).</summary>
+    private struct FinishJob : IParallelJob
+    {
+        public float* Products, DwT;
+        public long ProductFloats;
+        public int Segments, AStride, BC;
+        public WeightGradientByChannel.TransposedSums Sums;
+
+        public void Execute(int task, int worker)
+        {
+            int bBlocks = (BC + 3) / 4;
+            int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
+            var m = stackalloc Vector512<float>[16];
+            var r0 = stackalloc Vector512<float>[4];
+            var r1 = stackalloc Vector512<float>[4];
+            var r2 = stackalloc Vector512<float>[4];
+            var half = Vector512.Create(0.5f);
+            for (int bi = b0; bi < b1; bi++)
+            for (int c = 0; c < AStride; c += 16)
+            {
+                for (int xi = 0; xi < 16; xi++)
+                {
+                    float* p = Products + ((long)xi * bBlocks * 4 + bi) * AStride + c;
+                    var total = Vector512.Load(p);
+                    for (int s = 1; s < Segments; s++) total += Vector512.Load(p + s * ProductFloats);
+                    m[xi] = total;
+                }
+                // Gᵀ·m, row by row: r[u][β].
+                for (int beta = 0; beta < 4; beta++)
+                {
+                    Vector512<float> m0 = m[beta], m1 = m[4 + beta], m2 = m[8 + beta], m3 = m[12 + beta];
+                    r0[beta] = m0 + half * (m1 + m2);
+                    r1[beta] = half * (m1 - m2);
+                    r2[beta] = half * (m1 + m2) + m3;
+                }
+                float* d = DwT + (long)bi * 9 * AStride + c;
+                Row(r0, d, AStride, half);
+                Row(r1, d + 3 * AStride, AStride, half);
+                Row(r2, d + 6 * AStride, AStride, half);
+            }
+            Sums.Add(9 * b0, 9 * b1, 0, AStride);
+        }
+
+        // (Gᵀ·m)·G for one row u: its three taps v, AStride apart.
+        private static void Row(Vector512<float>* r, float* d, int stride, Vector512<float> half)
+        {
+            (r[0] + half * (r[1] + r[2])).Store(d);
+            (half * (r[1] - r[2])).Store(d + stride);
+            (half * (r[1] + r[2]) + r[3]).Store(d + 2 * stride);
+        }
+    }
+}
