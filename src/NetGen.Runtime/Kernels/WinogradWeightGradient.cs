@@ -167,6 +167,20 @@ internal static unsafe class WinogradWeightGradient
             }
 
             float* sums = Products + segment * ProductFloats;
+            if (AStride == 16)
+            {
+                // One vector of A's channels: a product alone would have 4 chains of multiply-adds; two at a time have 8.
+                for (int xi = 0; xi < 16; xi += 2)
+                for (int block = block0; block < block1; block++)
+                {
+                    float* v0 = bt + xi * BProductStride, v1 = v0 + BProductStride;
+                    PairOfProducts(at + xi * AProductStride, at + (xi + 1) * AProductStride, tiles16,
+                        Row(v0, block, 0), Row(v0, block, 1), Row(v0, block, 2), Row(v0, block, 3),
+                        Row(v1, block, 0), Row(v1, block, 1), Row(v1, block, 2), Row(v1, block, 3),
+                        sums + ((long)xi * BBlocks + block) * 4 * 16, sums + ((long)(xi + 1) * BBlocks + block) * 4 * 16);
+                }
+                return;
+            }
             for (int xi = 0; xi < 16; xi++)
             for (int block = block0; block < block1; block++)
             {
@@ -199,6 +213,31 @@ internal static unsafe class WinogradWeightGradient
             case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
             default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
         }
+    }
+
+    /// <summary>Products ξ and ξ + 1 of one vector of 16 channels of A (rows of 16 floats per tile) against 4 channels of B
+    /// each (their transformed rows p0..p3 and q0..q3, a float per tile), summed over `tiles` tiles: out0[16·j ..] and
+    /// out1[16·j ..] for channel j. The same sums in the same order as the grid tiles run on each product alone.</summary>
+    private static void PairOfProducts(float* a0, float* a1, int tiles, float* p0, float* p1, float* p2, float* p3,
+        float* q0, float* q1, float* q2, float* q3, float* out0, float* out1)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int t = 0; t < tiles; t++, a0 += 16, a1 += 16)
+        {
+            var x = Vector512.Load(a0);
+            c00 = Vector512.FusedMultiplyAdd(x, Vector512.Create(p0[t]), c00);
+            c01 = Vector512.FusedMultiplyAdd(x, Vector512.Create(p1[t]), c01);
+            c02 = Vector512.FusedMultiplyAdd(x, Vector512.Create(p2[t]), c02);
+            c03 = Vector512.FusedMultiplyAdd(x, Vector512.Create(p3[t]), c03);
+            var y = Vector512.Load(a1);
+            c10 = Vector512.FusedMultiplyAdd(y, Vector512.Create(q0[t]), c10);
+            c11 = Vector512.FusedMultiplyAdd(y, Vector512.Create(q1[t]), c11);
+            c12 = Vector512.FusedMultiplyAdd(y, Vector512.Create(q2[t]), c12);
+            c13 = Vector512.FusedMultiplyAdd(y, Vector512.Create(q3[t]), c13);
+        }
+        c00.Store(out0); c01.Store(out0 + 16); c02.Store(out0 + 32); c03.Store(out0 + 48);
+        c10.Store(out1); c11.Store(out1 + 16); c12.Store(out1 + 32); c13.Store(out1 + 48);
     }
 
     /// <summary>at[ξ·productStride + tile·stride + a] = (A·h·Aᵀ)[ξ] of each 2×2 tile h of the position-major rows (2·rows rows of

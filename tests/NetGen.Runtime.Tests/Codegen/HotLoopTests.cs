@@ -78,6 +78,7 @@ public class HotLoopTests(ITestOutputHelper output)
             yield return "WeightGradientByChannelTiles:Wide512";
             yield return "WeightGradientByChannelTiles:Narrow512";
             yield return "NineTapsJob:Execute";
+            yield return "WinogradWeightGradient:PairOfProducts";
         }
     }
 
