@@ -99,12 +99,9 @@ internal static unsafe class CorrelationBands
         long transformedStride = 0, productStride = 0;
         if (winograd)
         {
-            // An odd number of cache lines: channels a power of two apart would share L1 sets (16→16 on 64×64 ran 2× slower).
-            transformedStride = ((long)plan.Rows / 2 * (outW / 2) + 15) / 16 * 16;
-            if (transformedStride / 16 % 2 == 0) transformedStride += 16;
-            // The 16 products' planes too: the input transform stores to all 16 at once.
-            productStride = inC * transformedStride;
-            if (productStride / 16 % 2 == 0) productStride += 16;
+            // Channels and the 16 products' planes an odd number of cache lines apart: the input transform stores to all 16.
+            transformedStride = Winograd.OddLines((long)plan.Rows / 2 * (outW / 2));
+            productStride = Winograd.OddLines(inC * transformedStride);
             for (int i = 0; i < inC; i++)
             {
                 taps[i] = checked((int)(i * transformedStride));

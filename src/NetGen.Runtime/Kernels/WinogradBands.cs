@@ -40,7 +40,7 @@ internal unsafe partial struct CorrelationBandJob
                 for (int xi = 0; xi < 16; xi++)
                 {
                     var sink = new MemorySink { Tile = products + xi * 4 * Winograd.ChunkTiles, Width = Winograd.ChunkTiles };
-                    Products(count, input + xi * ProductStride, w0 + xi, w1 + xi, w2 + xi, w3 + xi, ref sink);
+                    Winograd.Products(count, input + xi * ProductStride, Taps, WeightIndex, InC, w0 + xi, w1 + xi, w2 + xi, w3 + xi, ref sink);
                 }
                 for (int j = 0; j < 4; j++)
                 {
@@ -53,20 +53,6 @@ internal unsafe partial struct CorrelationBandJob
                             tw, BiasOf(o), Relu, dst, gate);
                 }
             }
-        }
-    }
-
-    // One product ξ for a chunk of `count` vectors of tiles: the grid tiles with 16-column rows are consecutive vectors.
-    private readonly void Products(int count, float* input, float* w0, float* w1, float* w2, float* w3, ref MemorySink sink)
-    {
-        switch (count)
-        {
-            case 6: CorrelationTiles.Grid512<Grid6x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
-            case 5: CorrelationTiles.Grid512<Grid5x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
-            case 4: CorrelationTiles.Grid512<Grid4x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
-            case 3: CorrelationTiles.Grid512<Grid3x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
-            case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
-            default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, Taps, WeightIndex, InC, w0, w1, w2, w3, ref sink); break;
         }
     }
 }

@@ -44,7 +44,8 @@ internal static unsafe class WinogradWeightGradient
         int blocksPerGroup = (bBlocks + groups - 1) / groups;
         groups = (bBlocks + blocksPerGroup - 1) / blocksPerGroup;
         int maxTiles = (segmentRows * tw + 15) / 16 * 16;
-        long tileStride = OddLines(maxTiles), bProductStride = OddLines(bC * tileStride), aProductStride = OddLines((long)maxTiles * aStride);
+        long tileStride = Winograd.OddLines(maxTiles), bProductStride = Winograd.OddLines(bC * tileStride);
+        long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
         long productFloats = 16L * 4 * bBlocks * aStride;
 
         int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
@@ -96,13 +97,6 @@ internal static unsafe class WinogradWeightGradient
         long total = 0;
         for (int i = 0; i < segments; i++) total += hits[i];
         return total;
-    }
-
-    // Floats rounded up to whole vectors, then to an odd number of cache lines (planes a power of two apart share L1 sets).
-    private static long OddLines(long floats)
-    {
-        floats = (floats + 15) / 16 * 16;
-        return floats / 16 % 2 == 0 ? floats + 16 : floats;
     }
 
     /// <summary>One segment (sample n, tile rows ty0 ..): B's padded rows packed and transformed, [ξ][b][tile]; A's rows
@@ -191,28 +185,13 @@ internal static unsafe class WinogradWeightGradient
                 for (int c = 0; c < AStride; c += 96)
                 {
                     var sink = new MemorySink { Tile = tile + c, Width = AStride };
-                    Products(Math.Min(6, (AStride - c) / 16), input + c, Taps, Weights, tiles16, w0, w1, w2, w3, ref sink);
+                    Winograd.Products(Math.Min(6, (AStride - c) / 16), input + c, Taps, Weights, tiles16, w0, w1, w2, w3, ref sink);
                 }
             }
         }
 
         // Channel 4·block + j of B's transformed plane (the last real one for padding channels, whose sums are not used).
         private readonly float* Row(float* plane, int block, int j) => plane + Math.Min(4 * block + j, BC - 1) * TileStride;
-    }
-
-    // One product: the grid tiles with 16-column rows over `count` consecutive vectors of A's channels.
-    private static void Products(int count, float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3,
-        ref MemorySink sink)
-    {
-        switch (count)
-        {
-            case 6: CorrelationTiles.Grid512<Grid6x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 5: CorrelationTiles.Grid512<Grid5x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 4: CorrelationTiles.Grid512<Grid4x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 3: CorrelationTiles.Grid512<Grid3x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-        }
     }
 
     /// <summary>Products ξ and ξ + 1 of one vector of 16 channels of A (rows of 16 floats per tile) against 4 channels of B

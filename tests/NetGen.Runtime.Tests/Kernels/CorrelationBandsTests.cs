@@ -58,18 +58,7 @@ public class CorrelationBandsTests
     public void ConvTranspose2d_matches_reference(int inC, int outC, int kernel, int padding, int inH, int inW, int batch)
     {
         var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, kernel, 1, padding, inH, inW));
-        var x = Random(batch * g.InSize, 31);
-        var w = Random(g.WeightSize, 32);
-        var b = Random(g.OutC, 33);
-        var y = new float[batch * g.OutSize];
-        ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
-
-        ForEachPath(run =>
-        {
-            var ky = Filled(y.Length, float.NaN);
-            ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
-            Close(y, ky, Tolerance, $"y, {run}");
-        });
+        ConvTranspose2dMatchesReference(g, batch, seed: 31, Tolerance);
     }
 
     [Theory]
@@ -81,27 +70,7 @@ public class CorrelationBandsTests
         // 1 thread takes a few large bands, 2 threads more, smaller ones (and channel groups on the small plane).
         foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 67, 33), ConvCase.Conv(8, 64, 7, 1, 3, 9, 12), ConvCase.Conv(7, 1, 3, 1, 1, 29, 41),
                      ConvCase.Conv(16, 32, 3, 1, 1, 32, 32), ConvCase.Conv(8, 12, 3, 1, 1, 19, 16) })
-        {
-            const int batch = 2;
-            var x = Random(batch * g.InSize, 41);
-            var w = Random(g.WeightSize, 42);
-            var b = Random(g.OutC, 43);
-            var dy = Random(batch * g.OutSize, 44);
-            (float[] Y, float[] Dx) Run(int threads)
-            {
-                using var scope = KernelOptions.Override(width, threads);
-                var y = new float[batch * g.OutSize];
-                var dx = new float[batch * g.InSize];
-                Conv2dKernel.Forward(x, w, b, y, batch, g);
-                Conv2dKernel.Backward(x, w, dy, dx, [], [], batch, g);
-                return (y, dx);
-            }
-
-            var one = Run(1);
-            var two = Run(2);
-            Same<float>(one.Y, two.Y, $"y, {g}");
-            Same<float>(one.Dx, two.Dx, $"dx, {g}");
-        }
+            YAndDxDoNotDependOnTheThreads(width, g, batch: 2);
     }
 
     [Theory]

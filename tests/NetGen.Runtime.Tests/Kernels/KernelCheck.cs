@@ -71,6 +71,65 @@ internal static class KernelCheck
         });
     }
 
+    /// <summary>ConvTranspose2dKernel's forward against ConvTranspose2dRef on every path and thread count; inputs, weights and
+    /// bias are seeded from seed … seed + 2.</summary>
+    public static void ConvTranspose2dMatchesReference(ConvGeometry g, int batch, int seed, double tolerance)
+    {
+        var x = Random(batch * g.InSize, seed);
+        var w = Random(g.WeightSize, seed + 1);
+        var b = Random(g.OutC, seed + 2);
+        var y = new float[batch * g.OutSize];
+        ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
+        ForEachPath(run =>
+        {
+            var ky = Filled(y.Length, float.NaN);
+            ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
+            Close(y, ky, tolerance, $"y, {run}");
+        });
+    }
+
+    /// <summary>ConvTranspose2dKernel's weight gradient alone (added onto a random dw) against ConvTranspose2dRef, on every
+    /// path and thread count; inputs, weights, dy and the starting dw are seeded from seed … seed + 3.</summary>
+    public static void ConvTranspose2dDwMatchesReference(ConvGeometry g, int batch, int seed, double tolerance)
+    {
+        var x = Random(batch * g.InSize, seed);
+        var w = Random(g.WeightSize, seed + 1);
+        var dy = Random(batch * g.OutSize, seed + 2);
+        var dw0 = Random(g.WeightSize, seed + 3);
+        var dw = (float[])dw0.Clone();
+        ConvTranspose2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
+        ForEachPath(run =>
+        {
+            var kdw = (float[])dw0.Clone();
+            ConvTranspose2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
+            Close(dw, kdw, tolerance, $"dw, {run}");
+        });
+    }
+
+    /// <summary>Conv2dKernel's forward (with the ReLU fused when `relu`) and input gradient on forced path `width` give the same
+    /// bits on 1 and 2 threads (whose plans differ); inputs, weights, bias and dy are seeded from 41 … 44.</summary>
+    public static void YAndDxDoNotDependOnTheThreads(int width, ConvGeometry g, int batch, bool relu = false)
+    {
+        var x = Random(batch * g.InSize, 41);
+        var w = Random(g.WeightSize, 42);
+        var b = Random(g.OutC, 43);
+        var dy = Random(batch * g.OutSize, 44);
+        (float[] Y, float[] Dx) Run(int threads)
+        {
+            using var scope = KernelOptions.Override(width, threads);
+            var y = new float[batch * g.OutSize];
+            var dx = new float[batch * g.InSize];
+            Conv2dKernel.Forward(x, w, b, y, batch, g, relu);
+            Conv2dKernel.Backward(x, w, dy, dx, [], [], batch, g);
+            return (y, dx);
+        }
+
+        var one = Run(1);
+        var two = Run(2);
+        Same<float>(one.Y, two.Y, $"y, {g}");
+        Same<float>(one.Dx, two.Dx, $"dx, {g}");
+    }
+
     /// <summary>The path a forced width really gets on this machine.</summary>
     /// <summary>Conv2dKernel's weight gradient on forced path `width` gives the same bits on 1 and 2 threads, and again
     /// when run a second time; inputs, weights and dy are seeded from 51 … 53.</summary>

@@ -48,17 +48,7 @@ public class WinogradTests
     public void ConvTranspose2d_matches_reference(int inC, int outC, int inH, int inW, int batch)
     {
         var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW));
-        var x = Random(batch * g.InSize, 81);
-        var w = Random(g.WeightSize, 82);
-        var b = Random(g.OutC, 83);
-        var y = new float[batch * g.OutSize];
-        ConvTranspose2dRef.Forward<float>(x, w, b, y, batch, g);
-        ForEachPath(run =>
-        {
-            var ky = Filled(y.Length, float.NaN);
-            ConvTranspose2dKernel.Forward(x, w, b, ky, batch, g);
-            Close(y, ky, Tolerance, $"y, {run}");
-        });
+        ConvTranspose2dMatchesReference(g, batch, seed: 81, Tolerance);
     }
 
     [Theory]
@@ -78,18 +68,7 @@ public class WinogradTests
     public void ConvTranspose2d_dw_matches_reference(int inC, int outC, int inH, int inW, int batch)
     {
         var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW));
-        var x = Random(batch * g.InSize, 85);
-        var w = Random(g.WeightSize, 86);
-        var dy = Random(batch * g.OutSize, 87);
-        var dw0 = Random(g.WeightSize, 88);
-        var dw = (float[])dw0.Clone();
-        ConvTranspose2dRef.Backward<float>(x, w, dy, [], dw, [], batch, g);
-        ForEachPath(run =>
-        {
-            var kdw = (float[])dw0.Clone();
-            ConvTranspose2dKernel.Backward(x, w, dy, [], kdw, [], batch, g);
-            Close(dw, kdw, Tolerance, $"dw, {run}");
-        });
+        ConvTranspose2dDwMatchesReference(g, batch, seed: 85, Tolerance);
     }
 
     [Fact]
@@ -161,26 +140,6 @@ public class WinogradTests
     public void Results_do_not_depend_on_the_thread_count()
     {
         foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), ConvCase.Conv(32, 64, 3, 1, 1, 16, 16), ConvCase.Conv(9, 10, 3, 1, 1, 70, 32) })
-        {
-            const int batch = 2;
-            var x = Random(batch * g.InSize, 41);
-            var w = Random(g.WeightSize, 42);
-            var b = Random(g.OutC, 43);
-            var dy = Random(batch * g.OutSize, 44);
-            (float[] Y, float[] Dx) Run(int threads)
-            {
-                using var scope = KernelOptions.Override(512, threads);
-                var y = new float[batch * g.OutSize];
-                var dx = new float[batch * g.InSize];
-                Conv2dKernel.Forward(x, w, b, y, batch, g, relu: true);
-                Conv2dKernel.Backward(x, w, dy, dx, [], [], batch, g);
-                return (y, dx);
-            }
-
-            var one = Run(1);
-            var two = Run(2);
-            Same<float>(one.Y, two.Y, $"y, {g}");
-            Same<float>(one.Dx, two.Dx, $"dx, {g}");
-        }
+            YAndDxDoNotDependOnTheThreads(512, g, batch: 2, relu: true);
     }
 }
