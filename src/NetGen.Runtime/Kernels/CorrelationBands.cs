@@ -4,6 +4,7 @@
 // In inference two neighbours ride along: an unpool before the layer is done while packing (each band unpools the rows it
 // reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there), or a
 // 1×1 classifier after it (each band, all its channels, stored in the thread's buffer and classified from there).
+// 3×3 layers with one padding on rows of whole vectors run the band's products by Winograd's F(2×2, 3×3) (WinogradBands.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -193,7 +194,8 @@ internal static unsafe class CorrelationBands
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
     /// a thread runs, plus a quarter task of imbalance at the end. One thread takes the fewest, largest bands. Bands are a
-    /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last. With
+    /// multiple of <paramref name="rowMultiple"/> rows tall (a fused pool's windows), but for the last, and at most
+    /// <paramref name="maxRows"/> tall where a smaller count of bands allows it (Winograd's transformed input, kept in L2). With
     /// <paramref name="oneGroup"/> every task computes all output channels of its band (a fused classifier reads them all).</summary>
     internal static BandPlan Plan(int inC, int outH, int outW, int k, int coBlocks, int tileChannels, int tileWidth, int batch, int threads,
         int rowMultiple = 1, bool oneGroup = false, int maxRows = int.MaxValue)
@@ -258,8 +260,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public int TapCount;
     public int Rows, BandsPerSample, Groups, CbPerGroup, CoBlocks, TileWidth, TileChannels;
     /// <summary>Set when the band runs Winograd's F(2×2, 3×3) (see Winograd, RunWinograd): the weights are flipped with Flip;
-    /// channels of the transformed input lie TransformedStride apart and its 16 products ProductStride; WinogradMarks[worker·CoBlocks + block] says whether
-    /// that thread has transformed the block's weights in this call.</summary>
+    /// the transformed input's channels lie TransformedStride apart and its 16 products ProductStride apart;
+    /// WinogradMarks[worker·CoBlocks + block] says whether that thread has transformed the block's weights in this call.</summary>
     public bool ByWinograd, Flip;
     public long TransformedStride, ProductStride;
     public int* WinogradMarks;

@@ -36,7 +36,8 @@ internal static class KernelOptions
     /// <summary>Threads a kernel called now from this thread may use.</summary>
     public static int Threads => maxThreads <= 0 ? WorkerPool.Size : Math.Min(maxThreads, WorkerPool.Size);
 
-    /// <summary>Whether kernels called now from this thread may run a 3×3 correlation by Winograd's F(2×2, 3×3) (see Winograd).</summary>
+    /// <summary>Whether kernels called now from this thread may run 3×3 layers by Winograd's algorithms: F(2×2, 3×3) for the
+    /// correlations (Winograd), F(3×3, 2×2) for the weight gradient (WinogradWeightGradient).</summary>
     public static bool WinogradAllowed => !directOnly;
 
     /// <summary>Runs every correlation on the direct tiles on this thread until the returned scope is disposed: tests compare

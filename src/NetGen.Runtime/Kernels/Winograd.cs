@@ -3,7 +3,8 @@
 // and output channel 16 multiply-adds instead of 36. The 16 elementwise products, summed over input channels, are 16
 // small matrix products (transformed weights × transformed inputs), which run on the band engine's 4-channel tiles with
 // tiles of outputs in the vector lanes. The transforms' coefficients are 0, ±1 and ±½, so the rounding differs from the
-// direct sums only by a few units in the last place (measured against the float64 reference in the tests).
+// direct sums only by a few units in the last place (measured against the float64 reference in the tests). The weight
+// gradient runs the transposed algorithm, F(3×3, 2×2): WinogradWeightGradient.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -12,7 +13,8 @@ namespace NetGen.Kernels;
 
 internal static unsafe class Winograd
 {
-    /// <summary>NETGEN_WINOGRAD=0 turns it off (the direct tiles run instead): for comparisons.</summary>
+    /// <summary>NETGEN_WINOGRAD=0 turns both Winograd engines off for the process (the direct tiles run instead): for
+    /// comparisons. KernelOptions.DirectOnly does it for one thread.</summary>
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("NETGEN_WINOGRAD") != "0";
 
     /// <summary>Tiles in a chunk: the 6 vectors of the widest 4-channel tile.</summary>

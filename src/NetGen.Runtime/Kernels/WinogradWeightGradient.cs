@@ -2,9 +2,10 @@
 // F(2×2, 3×3) (see Winograd): over each 2×2 tile of A the 3×3 sums Σ A·shifted B are Gᵀ·[(A·h·Aᵀ) ⊙ (Bᵀ·d·B)]·G, h the
 // tile of A, d the 4×4 patch of B around it. Summed over tiles, the 16 elementwise products are 16 matrix products
 // (B's transformed channels × A's transformed channels, the tiles being the sum), 16 multiply-adds per tile and channel
-// pair instead of 36. Tasks own segments of tile rows: each packs and transforms its own rows of B and A in its thread's
-// buffers (nothing crosses between the cores) and sums its products; a second pass adds the segments up in order, applies
-// Gᵀ·m·G and adds the result into dw. The segments depend on the shape alone, so the sums do not depend on the threads.
+// pair instead of 36. A task is a segment of tile rows and a group of B's channel blocks: it packs and transforms its rows
+// of those channels of B, and (once per segment on each thread) of A, in its thread's buffers, so no data crosses between
+// the cores, and sums its products; a second pass adds the segments up in order, applies Gᵀ·m·G and adds the result into
+// dw. Segments and groups depend on the shape alone, so the sums do not depend on the threads.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -87,7 +88,10 @@ internal static unsafe class WinogradWeightGradient
         var finish = new FinishJob
         {
             Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT,
-            Sums = new WeightGradientByChannel.TransposedSums { Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw },
+            Sums = new WeightGradientByChannel.TransposedSums
+            {
+                Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
+            },
         };
         WorkerPool.Run(ref finish, bBlocks, threads);
     }
@@ -99,10 +103,10 @@ internal static unsafe class WinogradWeightGradient
         return total;
     }
 
-    /// <summary>One segment (sample n, tile rows ty0 ..): B's padded rows packed and transformed, [ξ][b][tile]; A's rows
-    /// transposed to [position][a] and transformed, [ξ][tile][a]; then per product ξ and block of 4 channels of B the
-    /// 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes, into the segment's products
-    /// [ξ][b][a].</summary>
+    /// <summary>One segment (sample n, tile rows ty0 ..) and group of B's channel blocks: those channels' padded rows packed and
+    /// transformed, [ξ][b][tile]; A's rows transposed to [position][a] and transformed, [ξ][tile][a]; then per product ξ and
+    /// block of 4 channels of B the 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes, into the
+    /// segment's products [ξ][b][a].</summary>
     private struct SegmentJob : IParallelJob
     {
         public VectorPath Path;
@@ -133,7 +137,8 @@ internal static unsafe class WinogradWeightGradient
             long channelStride = (long)height * cols;
             float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
             for (int i = b0; i < b1; i++)
-                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - 2 * ty0, 1, height, cols, packed + (i - b0) * channelStride, 0, Path);
+                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - 2 * ty0, 1, height, cols,
+                    packed + (i - b0) * channelStride, 0, Path);
             float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * BProductStride);
             Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
 

@@ -1,9 +1,9 @@
 // Winograd's F(2×2, 3×3) in the band engine (Vector512, 3×3 with one padding, rows of whole vectors, even heights, at
 // least 8 channels in and out) and its transpose F(3×3, 2×2) for the weight gradient: where they apply, against the
-// reference on every path (forward, fused ReLU, input gradient, transposed forward, both weight gradients), against the direct tiles on the same shapes (it must really run, and be about as
-// accurate as they are against float64 sums), and independent of the thread count. The fused pool, unpool, classifier and
-// ReLU gate are checked on Winograd shapes by their own tests (PooledConvolutionTests, UnpoolConvolutionTests,
-// ClassifiedConvolutionTests, ReLUGateTests).
+// reference on every path (forward, fused ReLU, input gradient, transposed forward, both weight gradients), against the
+// direct tiles on the same shapes (it must really run, and be about as accurate as they are against float64 sums), and
+// independent of the thread count. The fused pool, unpool, classifier and ReLU gate are checked on Winograd shapes by their
+// own tests (PooledConvolutionTests, UnpoolConvolutionTests, UnpoolBackwardTests, ClassifiedConvolutionTests, ReLUGateTests).
 using System.Runtime.Intrinsics.X86;
 using NetGen.Kernels;
 using NetGen.Model;
@@ -57,7 +57,8 @@ public class WinogradTests
     {
         var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
         // dw sums A = dy (outC channels, its vector lanes) against B = x.
-        Assert.True(WinogradWeightGradient.Applies(VectorPath.Vector512, outC, inH, inW, inC, inH, inW, 3, 1, 1) || outC < 16 || !Winograd.Enabled);
+        Assert.True(WinogradWeightGradient.Applies(VectorPath.Vector512, outC, inH, inW, inC, inH, inW, 3, 1, 1)
+            || outC < 16 || !Winograd.Enabled);
         Conv2dDwMatchesReference(g, batch, seed: 75, Tolerance);
         using var direct = KernelOptions.DirectOnly();
         Conv2dDwMatchesReference(g, batch, seed: 75, Tolerance);
@@ -139,7 +140,8 @@ public class WinogradTests
     [Fact]
     public void Results_do_not_depend_on_the_thread_count()
     {
-        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), ConvCase.Conv(32, 64, 3, 1, 1, 16, 16), ConvCase.Conv(9, 10, 3, 1, 1, 70, 32) })
+        foreach (var g in new[] { ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), ConvCase.Conv(32, 64, 3, 1, 1, 16, 16),
+                     ConvCase.Conv(9, 10, 3, 1, 1, 70, 32) })
             YAndDxDoNotDependOnTheThreads(512, g, batch: 2, relu: true);
     }
 }
