@@ -19,6 +19,12 @@ internal static unsafe class WinogradWeightGradient
     // Tasks a call is split into at least (where B has the channel blocks): work for 2 threads with room to balance.
     private const int MinTasks = 8;
 
+    // Bytes of the segments' sums, each segment keeping its own: beyond it, segments grow and loop over several chunks of rows.
+    private const long MaxProductBytes = 32L << 20;
+
+    /// <summary>Tests lower MaxProductBytes on their thread (0: the constant) to run segments of several chunks on small shapes.</summary>
+    [ThreadStatic] internal static long ProductBytesCap;
+
     /// <summary>Whether WeightGradient.Accumulate takes this route: Vector512, a 3×3 kernel at stride 1 with one padding and
     /// B as large as A, rows of whole vectors, an even height, at least 16 channels of A (its vector lanes) and 8 of B.</summary>
     public static bool Applies(VectorPath path, int aC, int aH, int aW, int bC, int bH, int bW, int k, int s, int p) =>
@@ -34,20 +40,24 @@ internal static unsafe class WinogradWeightGradient
         int tw = w / 2, th = h / 2;
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
         int bBlocks = (bC + 3) / 4;
-        // Tile rows per segment: as many as fit SegmentBytes (a whole sample on the small planes). Tasks are (segment, group of
-        // channel blocks of B), at least MinTasks where B has the blocks: a thread transforms a segment of A once for all the
-        // groups it runs there.
+        // Tile rows per chunk: as many as fit SegmentBytes (a whole sample on the small planes); a segment is a chunk, or on
+        // large planes and batches several (MaxProductBytes). Tasks are (segment, group of channel blocks of B), at least
+        // MinTasks where B has the blocks: a thread transforms a one-chunk segment of A once for all the groups it runs there.
+        long productFloats = 16L * 4 * bBlocks * aStride;
         long bytesPerRow = 16L * sizeof(float) * tw * (aStride + bC);
-        int segmentRows = (int)Math.Clamp(SegmentBytes / bytesPerRow, 1, th);
-        int perSample = (th + segmentRows - 1) / segmentRows;
+        int chunkRows = (int)Math.Clamp(SegmentBytes / bytesPerRow, 1, th);
+        long cap = ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes;
+        int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
+        int perSample = Math.Clamp(maxSegments / batch, 1, (th + chunkRows - 1) / chunkRows);
+        int segmentRows = (th + perSample - 1) / perSample;
+        perSample = (th + segmentRows - 1) / segmentRows;
         int segments = batch * perSample;
         int groups = Math.Clamp((MinTasks + segments - 1) / segments, 1, bBlocks);
         int blocksPerGroup = (bBlocks + groups - 1) / groups;
         groups = (bBlocks + blocksPerGroup - 1) / blocksPerGroup;
-        int maxTiles = (segmentRows * tw + 15) / 16 * 16;
+        int maxTiles = (Math.Min(chunkRows, segmentRows) * tw + 15) / 16 * 16;
         long tileStride = Winograd.OddLines(maxTiles), bProductStride = Winograd.OddLines(bC * tileStride);
         long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
-        long productFloats = 16L * 4 * bBlocks * aStride;
 
         int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
         for (int t = 0; t < maxTiles; t++)
@@ -61,7 +71,7 @@ internal static unsafe class WinogradWeightGradient
         var job = new SegmentJob
         {
             Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, BBlocks = bBlocks,
-            SegmentRows = segmentRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
+            SegmentRows = segmentRows, ChunkRows = chunkRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
             Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
         };
@@ -111,7 +121,7 @@ internal static unsafe class WinogradWeightGradient
     {
         public VectorPath Path;
         public float* A, B, Products;
-        public int AC, AStride, H, W, BC, BBlocks, SegmentRows, PerSample;
+        public int AC, AStride, H, W, BC, BBlocks, SegmentRows, ChunkRows, PerSample;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
         public UnpooledInput Unpool;
@@ -127,8 +137,33 @@ internal static unsafe class WinogradWeightGradient
             int segment = task / Groups, group = task % Groups;
             int n = segment / PerSample, ty0 = segment % PerSample * SegmentRows;
             int block0 = group * BlocksPerGroup, block1 = Math.Min(BBlocks, block0 + BlocksPerGroup);
+            int rows = Math.Min(SegmentRows, H / 2 - ty0);
+            float* sums = Products + segment * ProductFloats;
+            // A segment of several chunks sums each chunk after the first apart and adds it on, in the chunks' order.
+            float* partial = rows > ChunkRows ? Workspace.Current.Get<float>(ScratchSlot.ThreadProducts, ProductFloats) : null;
+            long hits = 0;
+            for (int r0 = 0; r0 < rows; r0 += ChunkRows)
+            {
+                float* target = r0 == 0 ? sums : partial;
+                hits += Chunk(segment, n, ty0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
+                if (r0 > 0)
+                    for (int xi = 0; xi < 16; xi++)
+                    {
+                        long at = ((long)xi * BBlocks + block0) * 4 * AStride, end = ((long)xi * BBlocks + block1) * 4 * AStride;
+                        for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
+                    }
+            }
+            // Every thread that transforms the segment's A counts the same hits.
+            if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;
+        }
+
+        /// <summary>Tile rows ty0 .. ty0 + rows − 1 of sample n for channel blocks [block0, block1) of B: their sums into
+        /// `sums` [ξ][b][a]. Returns the argmax hits of the rows of A it unpooled, or −1 where its thread's transformed A was
+        /// kept from an earlier task of the same (one-chunk) segment.</summary>
+        private readonly long Chunk(int segment, int n, int ty0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
+        {
             int b0 = 4 * block0, b1 = Math.Min(BC, 4 * block1);
-            int th = H / 2, tw = W / 2, rows = Math.Min(SegmentRows, th - ty0), tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
+            int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
             var own = Workspace.Current;
 
             // B's channels of the group: input rows 2·ty0 − 1 .. 2·(ty0 + rows), one padding around, then their 16
@@ -142,10 +177,11 @@ internal static unsafe class WinogradWeightGradient
             float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * BProductStride);
             Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
 
-            // A: its 2·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed, once
-            // per segment on each thread.
+            // A: its 2·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed; a
+            // one-chunk segment's once on each thread.
             float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, 16 * AProductStride);
-            if (TransformedA[worker] != segment)
+            long hits = -1;
+            if (!keepA || TransformedA[worker] != segment)
             {
                 float* rowsA = own.Get<float>(ScratchSlot.ThreadOutput, 2L * rows * W * AStride);
                 long firstRow = (long)n * H + 2 * ty0;
@@ -155,17 +191,15 @@ internal static unsafe class WinogradWeightGradient
                     Unpool = Unpool,
                 };
                 for (int r = 0; r < 2 * rows; r++) transpose.Execute((int)firstRow + r, worker);
-                // Every thread that transforms the segment counts the same hits.
-                if (Unpool.Values != null) SegmentHits[segment] = transpose.Hits;
+                hits = transpose.Hits;
                 TransformTiles(rowsA, rows, tw, AStride, at, AProductStride);
                 for (int q = tiles; q < tiles16; q++)
                 for (int xi = 0; xi < 16; xi++)
                 for (int c = 0; c < AStride; c += 16)
                     Vector512<float>.Zero.Store(at + xi * AProductStride + (long)q * AStride + c);
-                TransformedA[worker] = segment;
+                TransformedA[worker] = keepA ? segment : -1;
             }
 
-            float* sums = Products + segment * ProductFloats;
             if (AStride == 16)
             {
                 // One vector of A's channels: a product alone would have 4 chains of multiply-adds; two at a time have 8.
@@ -178,7 +212,7 @@ internal static unsafe class WinogradWeightGradient
                         Row(v1, block, 0), Row(v1, block, 1), Row(v1, block, 2), Row(v1, block, 3),
                         sums + ((long)xi * BBlocks + block) * 4 * 16, sums + ((long)(xi + 1) * BBlocks + block) * 4 * 16);
                 }
-                return;
+                return hits;
             }
             for (int xi = 0; xi < 16; xi++)
             for (int block = block0; block < block1; block++)
@@ -193,6 +227,7 @@ internal static unsafe class WinogradWeightGradient
                     Winograd.Products(Math.Min(6, (AStride - c) / 16), input + c, Taps, Weights, tiles16, w0, w1, w2, w3, ref sink);
                 }
             }
+            return hits;
         }
 
         // Channel 4·block + j of B's transformed plane (the last real one for padding channels, whose sums are not used).

@@ -72,6 +72,24 @@ public class WinogradTests
         ConvTranspose2dDwMatchesReference(g, batch, seed: 85, Tolerance);
     }
 
+    /// <summary>Where all segments' sums would pass their memory cap (large planes and batches), segments loop over several
+    /// chunks of rows; here forced on small planes by lowering the cap on this thread.</summary>
+    [Fact]
+    public void Dw_in_segments_of_several_chunks_matches_reference()
+    {
+        WinogradWeightGradient.ProductBytesCap = 32 << 10;
+        try
+        {
+            Conv2dDwMatchesReference(ConvCase.Conv(16, 16, 3, 1, 1, 64, 64), 1, seed: 95, Tolerance);
+            Conv2dDwMatchesReference(ConvCase.Conv(24, 32, 3, 1, 1, 40, 32), 3, seed: 96, Tolerance);
+            DwIsRepeatable(512, ConvCase.Conv(16, 16, 3, 1, 1, 64, 64), 2);
+        }
+        finally
+        {
+            WinogradWeightGradient.ProductBytesCap = 0;
+        }
+    }
+
     [Fact]
     public void Dw_does_not_depend_on_the_thread_count_or_the_run()
     {
