@@ -190,23 +190,20 @@ internal static unsafe class Winograd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreOutput(float* m, int productStride, int q0, int tiles, int tw, float bias, bool relu, float* dst, float* gate)
     {
-        Vector512<float> m0 = Vector512.Load(m), m1 = Vector512.Load(m + productStride), m2 = Vector512.Load(m + 2 * productStride);
-        Vector512<float> m3 = Vector512.Load(m + 3 * productStride), m4 = Vector512.Load(m + 4 * productStride), m5 = Vector512.Load(m + 5 * productStride);
-        Vector512<float> m6 = Vector512.Load(m + 6 * productStride), m7 = Vector512.Load(m + 7 * productStride), m8 = Vector512.Load(m + 8 * productStride);
-        Vector512<float> m9 = Vector512.Load(m + 9 * productStride), m10 = Vector512.Load(m + 10 * productStride), m11 = Vector512.Load(m + 11 * productStride);
-        Vector512<float> m12 = Vector512.Load(m + 12 * productStride), m13 = Vector512.Load(m + 13 * productStride), m14 = Vector512.Load(m + 14 * productStride);
-        Vector512<float> m15 = Vector512.Load(m + 15 * productStride);
+        long ps = productStride;
+        Vector512<float> m0 = Vector512.Load(m), m1 = Vector512.Load(m + ps), m2 = Vector512.Load(m + 2 * ps), m3 = Vector512.Load(m + 3 * ps);
+        Vector512<float> m4 = Vector512.Load(m + 4 * ps), m5 = Vector512.Load(m + 5 * ps), m6 = Vector512.Load(m + 6 * ps);
+        Vector512<float> m7 = Vector512.Load(m + 7 * ps), m8 = Vector512.Load(m + 8 * ps), m9 = Vector512.Load(m + 9 * ps);
+        Vector512<float> m10 = Vector512.Load(m + 10 * ps), m11 = Vector512.Load(m + 11 * ps), m12 = Vector512.Load(m + 12 * ps);
+        Vector512<float> m13 = Vector512.Load(m + 13 * ps), m14 = Vector512.Load(m + 14 * ps), m15 = Vector512.Load(m + 15 * ps);
         // Aᵀ·m, row by row.
         var t00 = m0 + m4 + m8; var t01 = m1 + m5 + m9; var t02 = m2 + m6 + m10; var t03 = m3 + m7 + m11;
         var t10 = m4 - m8 - m12; var t11 = m5 - m9 - m13; var t12 = m6 - m10 - m14; var t13 = m7 - m11 - m15;
         var b = Vector512.Create(bias);
-        var y00 = t00 + t01 + t02 + b; var y01 = t01 - t02 - t03 + b;
-        var y10 = t10 + t11 + t12 + b; var y11 = t11 - t12 - t13 + b;
-        if (relu)
-        {
-            y00 = TileChannel.ReLU(y00, true); y01 = TileChannel.ReLU(y01, true);
-            y10 = TileChannel.ReLU(y10, true); y11 = TileChannel.ReLU(y11, true);
-        }
+        var y00 = TileChannel.ReLU(t00 + t01 + t02 + b, relu);
+        var y01 = TileChannel.ReLU(t01 - t02 - t03 + b, relu);
+        var y10 = TileChannel.ReLU(t10 + t11 + t12 + b, relu);
+        var y11 = TileChannel.ReLU(t11 - t12 - t13 + b, relu);
         // Interleaved, 8 tiles' two columns fill a vector of an output row.
         var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
