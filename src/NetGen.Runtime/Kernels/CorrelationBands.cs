@@ -4,7 +4,8 @@
 // In inference two neighbours ride along: an unpool before the layer is done while packing (each band unpools the rows it
 // reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there), or a
 // 1×1 classifier after it (each band, all its channels, stored in the thread's buffer and classified from there).
-// 3×3 layers with one padding on rows of whole vectors run the band's products by Winograd's F(2×2, 3×3) (WinogradBands.cs).
+// 3×3 layers with one padding on rows of whole vectors run the band's products by Winograd's F(2×2, 3×3), 5×5 and 7×7 ones
+// by F(2, k) along rows (WinogradBands.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -53,15 +54,18 @@ internal static unsafe class CorrelationBands
         // 2×2 tiles, an even number of rows.
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
             && (pool == null || pool->Pool.Stride == 2);
-        if (winograd) gridVectors = 0;
+        // A 5×5 or 7×7 kernel with "same" padding on rows of whole vectors takes F(2, k) along rows (see WinogradRows).
+        bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
+        if (winograd || winogradRows) gridVectors = 0;
         int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
         // A classified band needs all its channels in one task.
         bool oneGroup = classify != null;
-        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup, winograd);
+        var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup, winograd,
+            winogradRows);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
             plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup,
-                winograd ? Winograd.MaxRows(inC, outW) : int.MaxValue);
+                winograd ? Winograd.MaxRows(inC, outW) : winogradRows ? WinogradRows.MaxRows(inC, outW, k) : int.MaxValue);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
@@ -70,7 +74,7 @@ internal static unsafe class CorrelationBands
         // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
         // no band buffer holding every channel of the band, no classifier taps or scratch.
         bool classifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
-            && !nineTaps && !winograd && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
+            && !nineTaps && !winograd && !winogradRows && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
         bool classifyBand = classify != null && !classifyInRegisters;
 
         // Two tap tables: the last band of a sample may be shorter, and a band's channels lie (rows + k − 1)·cols apart.
@@ -80,7 +84,7 @@ internal static unsafe class CorrelationBands
         // The classifier's taps (Pointwise.BandTaps) come last.
         long classifierTaps = classifyBand ? 4L * outC : 0;
         // Winograd marks, per thread and block of 4 output channels, the blocks whose weights it has transformed.
-        long winogradMarks = winograd ? (long)threads * coBlocks : 0;
+        long winogradMarks = winograd || winogradRows ? (long)threads * coBlocks : 0;
         int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps + winogradMarks);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
@@ -109,6 +113,20 @@ internal static unsafe class CorrelationBands
                 weightIndex[i] = 16 * i;
             }
         }
+        // F(2, k)'s products: tap (i, kh) reads input channel i's transformed row kh rows below the tile's, its weight the
+        // (i·k + kh)-th of an output channel's transformed weights for that product.
+        if (winogradRows)
+        {
+            int tw = outW / 2;
+            transformedStride = Winograd.OddLines((long)(plan.Rows + k - 1) * tw + 16);
+            productStride = Winograd.OddLines(inC * transformedStride);
+            for (int i = 0, tap = 0; i < inC; i++)
+            for (int kh = 0; kh < k; kh++, tap++)
+            {
+                taps[tap] = checked((int)(i * transformedStride + kh * tw));
+                weightIndex[tap] = tap;
+            }
+        }
 
         // A short band's tiles read up to one tile past its last channel: that slack is zeroed with each packing.
         long bandFloats = inC * fullStride + tileWidth;
@@ -119,8 +137,9 @@ internal static unsafe class CorrelationBands
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels, GridVectors = gridVectors,
-            BandFloats = bandFloats, ByWinograd = winograd, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
-            ScratchFloats = Math.Max((long)tileChannels * tileWidth, winograd ? Winograd.ProductFloats : 0)
+            BandFloats = bandFloats, ByWinograd = winograd, ByWinogradRows = winogradRows, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
+            ScratchFloats = Math.Max((long)tileChannels * tileWidth,
+                    winograd ? Winograd.ProductFloats : winogradRows ? WinogradRows.ProductFloats(k, plan.CbPerGroup * tileChannels) : 0)
                 + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
             PoolInRegisters = poolInRegisters, ClassifyInRegisters = classifyInRegisters,
         };
@@ -135,7 +154,7 @@ internal static unsafe class CorrelationBands
             }
         }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
-        if (winograd)
+        if (winograd || winogradRows)
         {
             job.WinogradMarks = packedBand + threads + hitCount + classifierTaps;
             for (long i = 0; i < winogradMarks; i++) job.WinogradMarks[i] = 0;
@@ -189,7 +208,7 @@ internal static unsafe class CorrelationBands
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
 
     private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads,
-        int RowMultiple, bool OneGroup, bool Winograd);
+        int RowMultiple, bool OneGroup, bool Winograd, bool WinogradRows);
 
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
@@ -263,6 +282,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     /// the transformed input's channels lie TransformedStride apart and its 16 products ProductStride apart;
     /// WinogradMarks[worker·CoBlocks + block] says whether that thread has transformed the block's weights in this call.</summary>
     public bool ByWinograd, Flip;
+    /// <summary>Set when the band runs F(2, K) along rows (see WinogradRows, RunWinogradRows), with the same fields.</summary>
+    public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
     public int* WinogradMarks;
     /// <summary>Vectors of 16 columns per output row when the tiles cover whole rows (RunGrid), else 0.</summary>
@@ -297,6 +318,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
             if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
             else Pack(n, y0, rows, packed);
             if (ByWinograd) TransformBand(packed, rows, own);
+            else if (ByWinogradRows) TransformBandRows(packed, rows, own);
             PackedBand[worker] = band;
         }
 
@@ -311,6 +333,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
             return;
         }
         if (ByWinograd) RunWinograd(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
+        else if (ByWinogradRows) RunWinogradRows(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
         else if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);

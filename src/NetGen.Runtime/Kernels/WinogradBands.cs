@@ -1,7 +1,8 @@
 // The band engine's Winograd path (see Winograd): a band of whole 2×2 tiles is packed as for the direct tiles, then its
 // transformed input is made once per thread; each block of 4 output channels runs its 16 products on the 4-channel grid
 // tiles (tiles of outputs in the lanes, 16 per vector), a chunk of up to 96 tiles at a time, and stores the chunk's
-// output tiles from the products.
+// output tiles from the products. 5×5 and 7×7 layers run F(2, k) along rows the same way (TransformBandRows,
+// RunWinogradRows), with α = k + 1 products whose terms are (input channel, kernel row).
 namespace NetGen.Kernels;
 
 internal unsafe partial struct CorrelationBandJob
@@ -52,6 +53,60 @@ internal unsafe partial struct CorrelationBandJob
                         Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
                             tw, BiasOf(o), Relu, dst, gate);
                 }
+            }
+        }
+    }
+
+    /// <summary>The band's transformed rows for F(2, K), [ξ][input channel][packed row][tile] in this thread's buffer.</summary>
+    private readonly void TransformBandRows(float* packed, int rows, Workspace own)
+    {
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, (K + 1) * ProductStride);
+        WinogradRows.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows + K - 1, OutW / 2, K, transformed,
+            TransformedStride, ProductStride);
+    }
+
+    /// <summary>Output channel blocks [cbStart, cbEnd) of the band by F(2, K) along rows (see WinogradRows). Per chunk of 96
+    /// tiles, each product runs for every block before the next product: its slice of the transformed input (input channels
+    /// × K rows × the chunk) stays in L2 while the blocks read it. The chunk's products of all the group's channels are kept
+    /// (α × channels × 96 floats), then stored as output tiles.</summary>
+    private readonly void RunWinogradRows(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
+        float* bandOut)
+    {
+        int alpha = K + 1, terms = InC * K;
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, alpha * ProductStride);
+        long xiWeights = (long)CoBlocks * 4 * terms;
+        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, alpha * xiWeights);
+        for (int cb = cbStart; cb < cbEnd; cb++)
+        {
+            int* mark = WinogradMarks + worker * CoBlocks + cb;
+            if (*mark != 0) continue;
+            WinogradRows.TransformWeights(Weights, Flip, cb, OutC, InC, K, u, xiWeights);
+            *mark = 1;
+        }
+        int tw = OutW / 2, tiles = rows * tw, vectors = (tiles + 15) / 16, channels = (cbEnd - cbStart) * 4;
+        long productStride = (long)channels * Winograd.ChunkTiles;
+        for (int chunk = 0; chunk < vectors; chunk += 6)
+        {
+            int count = Math.Min(6, vectors - chunk);
+            for (int xi = 0; xi < alpha; xi++)
+            {
+                float* input = transformed + xi * ProductStride + 16 * chunk;
+                for (int cb = cbStart; cb < cbEnd; cb++)
+                {
+                    float* w0 = u + xi * xiWeights + 4L * cb * terms, w1 = w0 + terms, w2 = w1 + terms, w3 = w2 + terms;
+                    var sink = new MemorySink { Tile = products + xi * productStride + (cb - cbStart) * 4 * Winograd.ChunkTiles, Width = Winograd.ChunkTiles };
+                    Winograd.Products(count, input, Taps, WeightIndex, terms, w0, w1, w2, w3, ref sink);
+                }
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                int o = cbStart * 4 + c;
+                if (o >= OutC) break;
+                float* dst = Dest(n, y0, o, bandOut);
+                float* gate = Gate == null || bandOut != null ? null : Gate + (dst - Output);
+                for (int m = 0; m < count; m++)
+                    WinogradRows.StoreOutput(products + c * Winograd.ChunkTiles + 16 * m, productStride, K, 16 * (chunk + m), tiles, tw,
+                        BiasOf(o), Relu, dst, gate);
             }
         }
     }

@@ -1,0 +1,146 @@
+// Winograd's F(2, k) along rows in the band engine (Vector512, 5×5 and 7×7 kernels with "same" padding, rows a multiple
+// of 16 outputs, at least 8 channels in and out): its matrices in float64, and the band engine against the reference on
+// every path (forward, fused ReLU, input gradient, transposed forward), against the direct tiles on the same shapes (it
+// must really run and stay close to their accuracy against float64 sums), and independent of the thread count.
+using System.Runtime.Intrinsics.X86;
+using NetGen.Kernels;
+using NetGen.Model;
+using NetGen.Reference;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class WinogradRowsTests
+{
+    private const double Tolerance = 1e-4;
+
+    /// <summary>inC, outC, kernel, inH, inW, batch of a stride-1 Conv2d with "same" padding that F(2, k) runs.</summary>
+    public static TheoryData<int, int, int, int, int, int> Shapes => new()
+    {
+        // SegNet-Basic's 64→64 7×7 (at 6×32: 16 tiles per row).
+        { 64, 64, 7, 6, 32, 1 },
+        // Rows of 48 (24 tiles: 16 at a time straddle rows), odd height, batch 2.
+        { 16, 8, 7, 9, 48, 2 },
+        // 10 output channels (a partial block of 4), 9 input channels, rows of 16 (8 tiles), batch 3.
+        { 9, 10, 7, 13, 16, 3 },
+        // A tall plane: several bands per sample, the last shorter.
+        { 16, 16, 7, 70, 32, 1 },
+        // A wide row (SegNet's 240 columns: 120 tiles, a chunk's last vector half full).
+        { 12, 16, 7, 3, 240, 1 },
+        // 5×5.
+        { 8, 12, 5, 11, 32, 1 },
+        { 24, 8, 5, 20, 80, 2 },
+    };
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void The_matrices_give_the_correlation_exactly_in_float64(int k)
+    {
+        var m = WinogradRows.For(k);
+        Assert.Equal(k + 1, m.Alpha);
+        var random = new Random(k);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var g = new double[k];
+            var d = new double[m.Alpha];
+            for (int i = 0; i < k; i++) g[i] = random.NextDouble() * 2 - 1;
+            for (int i = 0; i < m.Alpha; i++) d[i] = random.NextDouble() * 2 - 1;
+            var product = new double[m.Alpha];
+            for (int xi = 0; xi < m.Alpha; xi++)
+            {
+                double gg = 0, dd = 0;
+                for (int u = 0; u < k; u++) gg += m.G[xi * k + u] * g[u];
+                for (int j = 0; j < m.Alpha; j++) dd += m.BT[xi * m.Alpha + j] * d[j];
+                product[xi] = gg * dd;
+            }
+            for (int y = 0; y < 2; y++)
+            {
+                double winograd = 0, direct = 0;
+                for (int xi = 0; xi < m.Alpha; xi++) winograd += m.AT[y * m.Alpha + xi] * product[xi];
+                for (int u = 0; u < k; u++) direct += g[u] * d[y + u];
+                Assert.True(Math.Abs(winograd - direct) < 1e-12, $"k {k}, output {y}: {winograd} against {direct}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv2d_matches_reference(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
+        Assert.True(WinogradRows.Applies(VectorPath.Vector512, inC, inH, inW, outC, inH, inW, k, k / 2) || !Winograd.Enabled);
+        Conv2dMatchesReference(g, batch, seed: 171, Tolerance);
+        using var direct = KernelOptions.DirectOnly();
+        Conv2dMatchesReference(g, batch, seed: 171, Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ConvTranspose2d_matches_reference(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW));
+        ConvTranspose2dMatchesReference(g, batch, seed: 181, Tolerance);
+    }
+
+    [Fact]
+    public void Applies_only_to_same_size_5x5_and_7x7_correlations_on_whole_vectors()
+    {
+        var v = VectorPath.Vector512;
+        Assert.Equal(Winograd.Enabled, WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 7, 3));
+        Assert.Equal(Winograd.Enabled, WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 5, 2));
+        Assert.False(WinogradRows.Applies(VectorPath.Vector256, 16, 32, 32, 32, 32, 32, 7, 3));
+        Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));    // 3×3: F(2×2, 3×3)
+        Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 26, 26, 7, 0));    // no padding
+        Assert.False(WinogradRows.Applies(v, 16, 32, 32, 40, 32, 40, 7, 3));    // rows not whole vectors
+        Assert.False(WinogradRows.Applies(v, 3, 32, 32, 32, 32, 32, 7, 3));     // too few input channels
+        Assert.False(WinogradRows.Applies(v, 16, 4, 32, 32, 32, 32, 7, 3));     // too few output channels
+        using var direct = KernelOptions.DirectOnly();
+        Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 7, 3));
+    }
+
+    /// <summary>On Vector512 the result differs from the direct tiles' in rounding (so it really ran), and its error against
+    /// float64 sums stays within a small multiple of theirs (the transforms' coefficients reach 2 and their products' 64/180).</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Runs_and_is_close_to_the_direct_tiles_accuracy(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
+        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
+        var x = Random(batch * g.InSize, 191);
+        var w = Random(g.WeightSize, 192);
+        var b = Random(g.OutC, 193);
+        var exact = new double[batch * g.OutSize];
+        Conv2dRef.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), exact, batch, g);
+        float[] Run(bool direct)
+        {
+            using var scope = KernelOptions.Override(512, 2);
+            using var engine = direct ? KernelOptions.DirectOnly() : default;
+            var y = Filled(exact.Length, float.NaN);
+            Conv2dKernel.Forward(x, w, b, y, batch, g);
+            return y;
+        }
+
+        var winograd = Run(direct: false);
+        var tiles = Run(direct: true);
+        Assert.False(winograd.AsSpan().SequenceEqual(tiles), "F(2, k) gave the direct tiles' bits: did it run?");
+        double Error(float[] y)
+        {
+            double max = 0;
+            for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - exact[i]));
+            return max;
+        }
+
+        double winogradError = Error(winograd), tilesError = Error(tiles);
+        Console.WriteLine($"F(2, {k}) {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct tiles {tilesError:G3}");
+        Assert.True(winogradError <= 4 * tilesError, $"F(2, {k})'s max error {winogradError:G3}, the direct tiles' {tilesError:G3}");
+    }
+
+    [Fact]
+    public void Results_do_not_depend_on_the_thread_count()
+    {
+        foreach (var g in new[] { ConvCase.Conv(16, 16, 7, 1, 3, 70, 32), ConvCase.Conv(9, 10, 7, 1, 3, 13, 48),
+                     ConvCase.Conv(8, 12, 5, 1, 2, 40, 16) })
+            YAndDxDoNotDependOnTheThreads(512, g, batch: 2, relu: true);
+    }
+}
