@@ -24,6 +24,12 @@ internal static unsafe class WeightGradient
             WinogradWeightGradient.Accumulate(path, threads, ws, a, aC, aH, aW, b, bC, dw, batch, unpoolA);
             return;
         }
+        // 5×5 and 7×7 layers with "same" padding on rows of whole vectors: F(k, 2) along rows.
+        if (WinogradRowsWeightGradient.Applies(path, aC, aH, aW, bC, bH, bW, k, s, p))
+        {
+            WinogradRowsWeightGradient.Accumulate(path, threads, ws, a, aC, aH, aW, b, bC, k, dw, batch, unpoolA);
+            return;
+        }
         if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC * k * k, (long)batch * aH * aW)))
         {
             float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);

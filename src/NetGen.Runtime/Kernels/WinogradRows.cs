@@ -25,7 +25,10 @@ internal static unsafe class WinogradRows
     /// <summary>Bᵀ [α][α], G [α][k], Aᵀ [2][α] of F(2, k), k = 5 or 7 (index k / 2 − 2).</summary>
     private static readonly Matrices[] Tables = [Make(5), Make(7)];
 
-    internal sealed record Matrices(int K, int Alpha, float[] BT, double[] G, float[] AT);
+    /// <summary>F(2, k): Bᵀ [α][α], G [α][k] (float64: the weights are transformed in it), Aᵀ [2][α]; the finite points; and
+    /// for the weight gradient's F(k, 2), whose Bᵀ is the same, Aᵀ [k][α] with G's denominators 1/f_ξ taken in (its G·h is
+    /// then h0 + p_ξ·h1, or h1 for ξ = ∞).</summary>
+    internal sealed record Matrices(int K, int Alpha, float[] BT, double[] G, float[] AT, float[] Points, float[] WeightGradientAT);
 
     internal static Matrices For(int k) => Tables[k / 2 - 2];
 
@@ -49,6 +52,7 @@ internal static unsafe class WinogradRows
         var bt = new float[alpha * alpha];
         var g = new double[alpha * k];
         var at = new float[2 * alpha];
+        var dwAt = new float[k * alpha];
         for (int i = 0; i <= finite; i++)
         {
             // Row i of Bᵀ: the coefficients of Π over the other finite points l of (x − p_l), or of all of them for ∞.
@@ -68,8 +72,9 @@ internal static unsafe class WinogradRows
             for (int u = 0; u < k; u++) g[i * k + u] = i < finite ? Math.Pow(p[i], u) / f : u == k - 1 ? 1 : 0;
             at[i] = i < finite ? 1 : 0;
             at[alpha + i] = i < finite ? (float)p[i] : 1;
+            for (int v = 0; v < k; v++) dwAt[v * alpha + i] = (float)(i < finite ? Math.Pow(p[i], v) / f : v == k - 1 ? 1 : 0);
         }
-        return new Matrices(k, alpha, bt, g, at);
+        return new Matrices(k, alpha, bt, g, at, Array.ConvertAll(p, x => (float)x), dwAt);
     }
 
     /// <summary>u[ξ·xiStride + o·inC·k + i·k + kh] = (G·g)[ξ] for output channels o of block `block` (4 of them; those past

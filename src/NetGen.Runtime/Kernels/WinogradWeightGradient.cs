@@ -106,7 +106,7 @@ internal static unsafe class WinogradWeightGradient
         WorkerPool.Run(ref finish, bBlocks, threads);
     }
 
-    private static long TotalHits(long* hits, int segments)
+    internal static long TotalHits(long* hits, int segments)
     {
         long total = 0;
         for (int i = 0; i < segments; i++) total += hits[i];

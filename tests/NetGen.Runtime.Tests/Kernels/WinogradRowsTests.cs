@@ -83,6 +83,93 @@ public class WinogradRowsTests
         ConvTranspose2dMatchesReference(g, batch, seed: 181, Tolerance);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv2d_dw_matches_reference(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
+        // dw sums A = dy (outC channels, its vector lanes) against B = x.
+        Assert.True(WinogradRowsWeightGradient.Applies(VectorPath.Vector512, outC, inH, inW, inC, inH, inW, k, 1, k / 2)
+            || outC < 16 || !Winograd.Enabled);
+        Conv2dDwMatchesReference(g, batch, seed: 175, Tolerance);
+        using var direct = KernelOptions.DirectOnly();
+        Conv2dDwMatchesReference(g, batch, seed: 175, Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ConvTranspose2d_dw_matches_reference(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW));
+        ConvTranspose2dDwMatchesReference(g, batch, seed: 185, Tolerance);
+    }
+
+    /// <summary>Where all segments' sums would pass their memory cap, segments loop over several chunks of rows; here forced
+    /// on small planes by lowering the cap on this thread.</summary>
+    [Fact]
+    public void Dw_in_segments_of_several_chunks_matches_reference()
+    {
+        WinogradRowsWeightGradient.ProductBytesCap = 64 << 10;
+        try
+        {
+            Conv2dDwMatchesReference(ConvCase.Conv(16, 16, 7, 1, 3, 40, 32), 1, seed: 195, Tolerance);
+            Conv2dDwMatchesReference(ConvCase.Conv(12, 32, 5, 1, 2, 30, 16), 3, seed: 196, Tolerance);
+            DwIsRepeatable(512, ConvCase.Conv(16, 16, 7, 1, 3, 40, 32), 2);
+        }
+        finally
+        {
+            WinogradRowsWeightGradient.ProductBytesCap = 0;
+        }
+    }
+
+    [Fact]
+    public void Dw_does_not_depend_on_the_thread_count_or_the_run()
+    {
+        DwIsRepeatable(512, ConvCase.Conv(16, 32, 7, 1, 3, 20, 32), 1);
+        DwIsRepeatable(512, ConvCase.Conv(9, 16, 7, 1, 3, 37, 48), 2);
+        DwIsRepeatable(512, ConvCase.Conv(8, 24, 5, 1, 2, 10, 16), 3);
+    }
+
+    /// <summary>The weight gradient's error against float64 sums stays within a small multiple of the direct engine's
+    /// (measured 3.0–4.7×: F(k, 2)'s Aᵀ combines the α sums with coefficients up to p^(k−1)/f, 64/180 for p = 2 and k = 7,
+    /// where the direct engine adds each tap's products alone; both stay within 1e-4 of the rms, the kernel tests' bound).</summary>
+    [Theory]
+    [InlineData(16, 64, 7, 12, 32, 1)]
+    [InlineData(64, 64, 7, 6, 48, 2)]
+    [InlineData(8, 16, 5, 20, 32, 1)]
+    public void Dw_is_close_to_the_direct_engines_accuracy(int inC, int outC, int k, int inH, int inW, int batch)
+    {
+        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
+        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
+        var x = Random(batch * g.InSize, 291);
+        var w = Random(g.WeightSize, 292);
+        var dy = Random(batch * g.OutSize, 293);
+        var exact = new double[g.WeightSize];
+        Conv2dRef.Backward<double>(ToDouble(x), ToDouble(w), ToDouble(dy), [], exact, [], batch, g);
+        float[] Run(bool direct)
+        {
+            using var scope = KernelOptions.Override(512, 2);
+            using var engine = direct ? KernelOptions.DirectOnly() : default;
+            var dw = new float[g.WeightSize];
+            Conv2dKernel.Backward(x, w, dy, [], dw, [], batch, g);
+            return dw;
+        }
+
+        var winograd = Run(direct: false);
+        var direct = Run(direct: true);
+        Assert.False(winograd.AsSpan().SequenceEqual(direct), "F(k, 2) gave the direct engine's bits: did it run?");
+        double Error(float[] v)
+        {
+            double max = 0;
+            for (int i = 0; i < v.Length; i++) max = Math.Max(max, Math.Abs(v[i] - exact[i]));
+            return max;
+        }
+
+        double winogradError = Error(winograd), directError = Error(direct);
+        Console.WriteLine($"dw F({k}, 2) {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct {directError:G3}");
+        Assert.True(winogradError <= 6 * directError, $"F({k}, 2)'s max error {winogradError:G3}, the direct engine's {directError:G3}");
+    }
+
     [Fact]
     public void Applies_only_to_same_size_5x5_and_7x7_correlations_on_whole_vectors()
     {
@@ -95,8 +182,12 @@ public class WinogradRowsTests
         Assert.False(WinogradRows.Applies(v, 16, 32, 32, 40, 32, 40, 7, 3));    // rows not whole vectors
         Assert.False(WinogradRows.Applies(v, 3, 32, 32, 32, 32, 32, 7, 3));     // too few input channels
         Assert.False(WinogradRows.Applies(v, 16, 4, 32, 32, 32, 32, 7, 3));     // too few output channels
+        Assert.Equal(Winograd.Enabled, WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 1, 3));
+        Assert.False(WinogradRowsWeightGradient.Applies(v, 8, 16, 16, 16, 16, 16, 7, 1, 3));   // A too narrow for its lanes
+        Assert.False(WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 2, 3));  // stride 2
         using var direct = KernelOptions.DirectOnly();
         Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 7, 3));
+        Assert.False(WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 1, 3));
     }
 
     /// <summary>On Vector512 the result differs from the direct tiles' in rounding (so it really ran), and its error against

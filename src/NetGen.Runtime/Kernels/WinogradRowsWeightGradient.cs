@@ -1,0 +1,283 @@
+// The weight gradient of a 5×5 or 7×7, stride-1, "same"-padding layer by F(k, 2) along rows, the transpose of the
+// forward's F(2, k) (see WinogradRows): for each kernel row kh, the k sums Σ A·shifted B over a pair of A's columns (a
+// tile) are Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A, d the k + 1 inputs of B's row kh rows down. Bᵀ is the forward's (it
+// depends on the points alone), so B's rows are transformed as the forward transforms its input. Summed over tiles, the
+// α = k + 1 elementwise products are α matrix products (pairs (b, kh) of B's transformed rows × A's transformed channels,
+// the tiles being the sum): α multiply-adds per tile, channel pair and kernel row instead of 2k. Tasks, segments and the
+// second pass are WinogradWeightGradient's: a task is a segment of rows and a group of blocks of 4 (b, kh) pairs; it packs
+// and transforms its rows of B and (once per segment on each thread) of A, so no data crosses between the cores; the
+// second pass adds the segments in order, applies Aᵀ (with G's denominators, in float64 coefficients) and adds into dw.
+// Segments and groups depend on the shape alone, so the sums do not depend on the threads.
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class WinogradRowsWeightGradient
+{
+    // Bytes of a chunk's transformed A and B (α products each): a product's plane of A, an eighth of it, stays in L2
+    // while the blocks of B's pairs read it.
+    private const long ChunkBytes = 8L << 20;
+
+    // Tasks a call is split into at least (where B has the pair blocks): work for 2 threads with room to balance.
+    private const int MinTasks = 8;
+
+    // Bytes of the segments' sums, each segment keeping its own: beyond it, segments grow and loop over several chunks of rows.
+    private const long MaxProductBytes = 32L << 20;
+
+    /// <summary>Tests lower MaxProductBytes on their thread (0: the constant) to run segments of several chunks on small shapes.</summary>
+    [ThreadStatic] internal static long ProductBytesCap;
+
+    /// <summary>Whether WeightGradient.Accumulate takes this route: Vector512, a 5×5 or 7×7 kernel at stride 1 with "same"
+    /// padding, B as large as A, rows of whole vectors, at least 16 channels of A (its vector lanes) and 8 of B.</summary>
+    public static bool Applies(VectorPath path, int aC, int aH, int aW, int bC, int bH, int bW, int k, int s, int p) =>
+        Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && s == 1 && p == k / 2
+        && aH == bH && aW == bW && aW % 16 == 0 && aC >= 16 && bC >= 8;
+
+    /// <summary>dw[a, b, u, v] += Σ_{n, r, c} A[n, a, r, c]·B[n, b, r − k/2 + u, c − k/2 + v] (zero padding); A [N, aC, h, w],
+    /// B [N, bC, h, w], dw [aC, bC, k, k]. With <paramref name="unpoolA"/> A is that MaxUnpool2d's output (a is ignored),
+    /// unpooled row by row (where some argmax lies outside its own pool cell, unpooled first).</summary>
+    public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int h, int w, float* b, int bC, int k,
+        float* dw, int batch, UnpooledInput* unpoolA)
+    {
+        int alpha = k + 1, tw = w / 2;
+        int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
+        int pairs = bC * k, pairBlocks = (pairs + 3) / 4;
+        long productFloats = (long)alpha * pairBlocks * 4 * aStride;
+        long bytesPerRow = (long)alpha * sizeof(float) * tw * (aStride + bC);
+        int chunkRows = (int)Math.Clamp(ChunkBytes / bytesPerRow, 1, h);
+        long cap = ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes;
+        int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
+        int perSample = Math.Clamp(maxSegments / batch, 1, (h + chunkRows - 1) / chunkRows);
+        int segmentRows = (h + perSample - 1) / perSample;
+        perSample = (h + segmentRows - 1) / segmentRows;
+        int segments = batch * perSample;
+        int groups = Math.Clamp((MinTasks + segments - 1) / segments, 1, pairBlocks);
+        int blocksPerGroup = (pairBlocks + groups - 1) / groups;
+        groups = (pairBlocks + blocksPerGroup - 1) / blocksPerGroup;
+        int rowsA = Math.Min(chunkRows, segmentRows);
+        int maxTiles = (rowsA * tw + 15) / 16 * 16;
+        long tileStride = Winograd.OddLines((long)(rowsA + k - 1) * tw + 16), bProductStride = Winograd.OddLines(bC * tileStride);
+        long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
+
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
+        for (int t = 0; t < maxTiles; t++)
+        {
+            taps[t] = t * aStride;
+            taps[maxTiles + t] = t;
+        }
+        int* transformedA = taps + 2 * maxTiles;
+        for (int i = 0; i < threads; i++) transformedA[i] = -1;
+        float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
+        var job = new SegmentJob
+        {
+            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, PairBlocks = pairBlocks,
+            SegmentRows = segmentRows, ChunkRows = chunkRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
+            AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
+            Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
+        };
+        if (unpoolA != null)
+        {
+            job.Unpool = *unpoolA;
+            job.SegmentHits = ws.Get<long>(ScratchSlot.Counts, segments);
+        }
+        WorkerPool.Run(ref job, segments * groups, threads);
+        if (unpoolA != null && WinogradWeightGradient.TotalHits(job.SegmentHits, segments) != (long)batch * aC * unpoolA->Pool.OutPlane)
+        {
+            // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does (an index outside the plane throws
+            // here, before dw is touched), then the same sums on that, as a call given the unpooled tensor makes them.
+            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * h * w);
+            unpoolA->WriteTo(unpooled, batch * aC);
+            job.A = unpooled;
+            job.Unpool = default;
+            for (int i = 0; i < threads; i++) transformedA[i] = -1;
+            WorkerPool.Run(ref job, segments * groups, threads);
+        }
+
+        int tapCount = bC * k * k;
+        float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
+        var finish = new FinishJob
+        {
+            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, K = k, DwT = dwT,
+            PairBlocks = pairBlocks,
+            Sums = new WeightGradientByChannel.TransposedSums
+            {
+                Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
+            },
+        };
+        WorkerPool.Run(ref finish, (bC + 3) / 4, threads);
+    }
+
+    /// <summary>One segment (sample n, rows y0 ..) and group of blocks of B's (b, kh) pairs: the rows of those pairs' channels
+    /// packed and transformed, [ξ][b][row][tile]; A's rows transposed to [position][a] and transformed, [ξ][tile][a]; then per
+    /// product ξ and block of 4 pairs the 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes,
+    /// into the segment's products [ξ][pair][a].</summary>
+    private struct SegmentJob : IParallelJob
+    {
+        public VectorPath Path;
+        public float* A, B, Products;
+        public int AC, AStride, H, W, BC, K, PairBlocks, SegmentRows, ChunkRows, PerSample;
+        public long TileStride, BProductStride, AProductStride, ProductFloats;
+        public int* Taps, Weights;
+        public UnpooledInput Unpool;
+        /// <summary>With Unpool: per segment, the argmax that hit their own cell in its rows.</summary>
+        public long* SegmentHits;
+        /// <summary>Groups of BlocksPerGroup pair blocks per segment; TransformedA[worker]: the segment whose A that thread's
+        /// buffer holds transformed (−1: none).</summary>
+        public int Groups, BlocksPerGroup;
+        public int* TransformedA;
+
+        public void Execute(int task, int worker)
+        {
+            int segment = task / Groups, group = task % Groups;
+            int n = segment / PerSample, y0 = segment % PerSample * SegmentRows;
+            int block0 = group * BlocksPerGroup, block1 = Math.Min(PairBlocks, block0 + BlocksPerGroup);
+            int rows = Math.Min(SegmentRows, H - y0);
+            float* sums = Products + segment * ProductFloats;
+            // A segment of several chunks sums each chunk after the first apart and adds it on, in the chunks' order.
+            float* partial = rows > ChunkRows ? Workspace.Current.Get<float>(ScratchSlot.ThreadProducts, ProductFloats) : null;
+            long hits = 0;
+            for (int r0 = 0; r0 < rows; r0 += ChunkRows)
+            {
+                float* target = r0 == 0 ? sums : partial;
+                hits += Chunk(segment, n, y0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
+                if (r0 > 0)
+                    for (int xi = 0; xi <= K; xi++)
+                    {
+                        long at = ((long)xi * PairBlocks + block0) * 4 * AStride, end = ((long)xi * PairBlocks + block1) * 4 * AStride;
+                        for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
+                    }
+            }
+            // Every thread that transforms the segment's A counts the same hits.
+            if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;
+        }
+
+        /// <summary>Rows y0 .. y0 + rows − 1 of sample n for pair blocks [block0, block1): their sums into `sums` [ξ][pair][a].
+        /// Returns the argmax hits of the rows of A it unpooled, or −1 where its thread's transformed A was kept from an
+        /// earlier task of the same (one-chunk) segment.</summary>
+        private readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
+        {
+            int k = K, alpha = k + 1, pairs = BC * k;
+            int b0 = 4 * block0 / k, b1 = Math.Min(BC, (Math.Min(4 * block1, pairs) - 1) / k + 1);
+            int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
+            var own = Workspace.Current;
+
+            // B's channels of the group: input rows y0 − k/2 .. y0 + rows − 1 + k/2 with k/2 padding around, then their α
+            // transformed planes (at their places in the thread's buffer).
+            int pad = k / 2, cols = W + k - 1, height = rows + k - 1;
+            long channelStride = (long)height * cols;
+            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
+            for (int i = b0; i < b1; i++)
+                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, pad - y0, pad, height, cols,
+                    packed + (i - b0) * channelStride, 0, Path);
+            Packing.Clear(packed + (b1 - b0) * channelStride, 64);
+            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, alpha * BProductStride);
+            WinogradRows.TransformInput(packed, b1 - b0, channelStride, cols, height, tw, k, bt + b0 * TileStride, TileStride, BProductStride);
+
+            // A: its rows position-major (unpooled on the way where it is an unpool's output), then transformed; a one-chunk
+            // segment's once on each thread.
+            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, alpha * AProductStride);
+            long hits = -1;
+            if (!keepA || TransformedA[worker] != segment)
+            {
+                float* rowsA = own.Get<float>(ScratchSlot.ThreadOutput, (long)rows * W * AStride);
+                long firstRow = (long)n * H + y0;
+                var transpose = new WeightGradientTransposeJob
+                {
+                    Path = Path, Source = A, Channels = AC, H = H, W = W, Destination = rowsA - firstRow * W * AStride, Stride = AStride,
+                    Unpool = Unpool,
+                };
+                for (int r = 0; r < rows; r++) transpose.Execute((int)firstRow + r, worker);
+                hits = transpose.Hits;
+                TransformTiles(rowsA, tiles, AStride, k, at, AProductStride);
+                for (int q = tiles; q < tiles16; q++)
+                for (int xi = 0; xi < alpha; xi++)
+                for (int c = 0; c < AStride; c += 16)
+                    Vector512<float>.Zero.Store(at + xi * AProductStride + (long)q * AStride + c);
+                TransformedA[worker] = keepA ? segment : -1;
+            }
+
+            for (int xi = 0; xi < alpha; xi++)
+            for (int block = block0; block < block1; block++)
+            {
+                float* plane = bt + xi * BProductStride;
+                float* w0 = Row(plane, block, 0, tw), w1 = Row(plane, block, 1, tw), w2 = Row(plane, block, 2, tw), w3 = Row(plane, block, 3, tw);
+                float* input = at + xi * AProductStride;
+                float* tile = sums + ((long)xi * PairBlocks + block) * 4 * AStride;
+                for (int c = 0; c < AStride; c += 96)
+                {
+                    var sink = new MemorySink { Tile = tile + c, Width = AStride };
+                    Winograd.Products(Math.Min(6, (AStride - c) / 16), input + c, Taps, Weights, tiles16, w0, w1, w2, w3, ref sink);
+                }
+            }
+            return hits;
+        }
+
+        // Pair 4·block + j = (b, kh) of B's transformed plane: channel b's row kh below the tiles' (the last real pair for
+        // padding pairs, whose sums are not used).
+        private readonly float* Row(float* plane, int block, int j, int tw)
+        {
+            int pair = Math.Min(4 * block + j, BC * K - 1);
+            return plane + pair / K * TileStride + (long)(pair % K) * tw;
+        }
+    }
+
+    /// <summary>at[ξ·productStride + tile·stride + a] = h0 + p_ξ·h1 for the tile's two positions h0, h1 (position-major, `stride`
+    /// floats each), or h1 for ξ = ∞: G·h of F(k, 2) without its denominators, which the second pass applies.</summary>
+    private static void TransformTiles(float* rows, int tiles, int stride, int k, float* at, long productStride)
+    {
+        var points = WinogradRows.For(k).Points;
+        int alpha = k + 1;
+        for (int t = 0; t < tiles; t++)
+        {
+            float* h0 = rows + 2L * t * stride, h1 = h0 + stride;
+            float* q = at + (long)t * stride;
+            for (int c = 0; c < stride; c += 16)
+            {
+                Vector512<float> x0 = Vector512.Load(h0 + c), x1 = Vector512.Load(h1 + c);
+                for (int xi = 0; xi < alpha - 1; xi++)
+                    Vector512.FusedMultiplyAdd(x1, Vector512.Create(points[xi]), x0).Store(q + xi * productStride + c);
+                x1.Store(q + (alpha - 1) * productStride + c);
+            }
+        }
+    }
+
+    /// <summary>Four channels of B: per (b, kh) pair its segments' products added up in order, then dwT[(b·k² + kh·k + kw)][a]
+    /// = Σ_ξ Aᵀ[kw][ξ]/f_ξ · m[ξ], then added into dw (TransposedSums).</summary>
+    private struct FinishJob : IParallelJob
+    {
+        public float* Products, DwT;
+        public long ProductFloats;
+        public int Segments, AStride, BC, K, PairBlocks;
+        public WeightGradientByChannel.TransposedSums Sums;
+
+        public void Execute(int task, int worker)
+        {
+            int k = K, alpha = k + 1;
+            int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
+            var m = stackalloc Vector512<float>[8];
+            fixed (float* coefficients = WinogradRows.For(k).WeightGradientAT)
+                for (int bi = b0; bi < b1; bi++)
+                for (int kh = 0; kh < k; kh++)
+                for (int c = 0; c < AStride; c += 16)
+                {
+                    int pair = bi * k + kh;
+                    for (int xi = 0; xi < alpha; xi++)
+                    {
+                        float* p = Products + ((long)xi * PairBlocks * 4 + pair) * AStride + c;
+                        var total = Vector512.Load(p);
+                        for (int s = 1; s < Segments; s++) total += Vector512.Load(p + s * ProductFloats);
+                        m[xi] = total;
+                    }
+                    float* d = DwT + ((long)bi * k * k + kh * k) * AStride + c;
+                    for (int kw = 0; kw < k; kw++)
+                    {
+                        var sum = m[0] * Vector512.Create(coefficients[kw * alpha]);
+                        for (int xi = 1; xi < alpha; xi++)
+                            sum = Vector512.FusedMultiplyAdd(m[xi], Vector512.Create(coefficients[kw * alpha + xi]), sum);
+                        sum.Store(d + kw * AStride);
+                    }
+                }
+            Sums.Add(k * k * b0, k * k * b1, 0, AStride);
+        }
+    }
+}
