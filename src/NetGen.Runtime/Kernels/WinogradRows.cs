@@ -33,10 +33,10 @@ internal static unsafe class WinogradRows
     internal static Matrices For(int k) => Tables[k / 2 - 2];
 
     /// <summary>Whether the band engine runs this stride-1 correlation by rows of F(2, k): Vector512, a 5×5 or 7×7 kernel with
-    /// "same" padding, rows a multiple of 16 outputs (8 tiles never straddle a row), at least 8 input and output channels.</summary>
+    /// "same" padding, rows of an even number of outputs, at least 16, and at least 8 input and output channels.</summary>
     public static bool Applies(VectorPath path, int inC, int inH, int inW, int outC, int outH, int outW, int k, int pad) =>
         Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && pad == k / 2
-        && inH == outH && inW == outW && outW % 16 == 0 && inC >= 8 && outC >= 8;
+        && inH == outH && inW == outW && outW % 2 == 0 && outW >= 16 && inC >= 8 && outC >= 8;
 
     /// <summary>Most rows of a band whose transformed input (α planes × input channels × rows + k − 1 × tiles) fits TransformedBytes.</summary>
     public static int MaxRows(int inC, int outW, int k) =>
@@ -214,9 +214,23 @@ internal static unsafe class WinogradRows
             int q = q0 + 8 * half;
             if (q >= tiles) break;
             var row = Avx512F.PermuteVar16x32x2(y0, half == 0 ? low : high, y1);
-            long place = (long)q / tw * 2 * tw + q % tw * 2;
-            if (gate != null) row &= Vector512.GreaterThan(Vector512.Load(gate + place), Vector512<float>.Zero);
-            row.Store(dst + place);
+            int column = q % tw;
+            long place = (long)(q / tw) * 2 * tw + 2 * column;
+            if (column + 8 <= tw && q + 8 <= tiles)
+            {
+                if (gate != null) row &= Vector512.GreaterThan(Vector512.Load(gate + place), Vector512<float>.Zero);
+                row.Store(dst + place);
+                continue;
+            }
+            // 8 tiles across the end of a row (tw not a multiple of 8) or past the band's last tile: tile by tile.
+            float* values = (float*)&row;
+            for (int j = 0; j < 8 && q + j < tiles; j++)
+            {
+                int tile = q + j;
+                long at = (long)(tile / tw) * 2 * tw + 2 * (tile % tw);
+                for (int e = 0; e < 2; e++)
+                    dst[at + e] = gate != null && !(gate[at + e] > 0f) ? 0f : values[2 * j + e];
+            }
         }
     }
 }

@@ -28,10 +28,11 @@ internal static unsafe class WinogradRowsWeightGradient
     [ThreadStatic] internal static long ProductBytesCap;
 
     /// <summary>Whether WeightGradient.Accumulate takes this route: Vector512, a 5×5 or 7×7 kernel at stride 1 with "same"
-    /// padding, B as large as A, rows of whole vectors, at least 16 channels of A (its vector lanes) and 8 of B.</summary>
+    /// padding, B as large as A, rows of an even number of positions, at least 16, at least 16 channels of A (its vector
+    /// lanes) and 8 of B.</summary>
     public static bool Applies(VectorPath path, int aC, int aH, int aW, int bC, int bH, int bW, int k, int s, int p) =>
         Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && s == 1 && p == k / 2
-        && aH == bH && aW == bW && aW % 16 == 0 && aC >= 16 && bC >= 8;
+        && aH == bH && aW == bW && aW % 2 == 0 && aW >= 16 && aC >= 16 && bC >= 8;
 
     /// <summary>dw[a, b, u, v] += Σ_{n, r, c} A[n, a, r, c]·B[n, b, r − k/2 + u, c − k/2 + v] (zero padding); A [N, aC, h, w],
     /// B [N, bC, h, w], dw [aC, bC, k, k]. With <paramref name="unpoolA"/> A is that MaxUnpool2d's output (a is ignored),

@@ -1,7 +1,8 @@
-// Winograd's F(2, k) along rows in the band engine (Vector512, 5×5 and 7×7 kernels with "same" padding, rows a multiple
-// of 16 outputs, at least 8 channels in and out): its matrices in float64, and the band engine against the reference on
-// every path (forward, fused ReLU, input gradient, transposed forward), against the direct tiles on the same shapes (it
-// must really run and stay close to their accuracy against float64 sums), and independent of the thread count.
+// Winograd's F(2, k) along rows in the band engine (Vector512, 5×5 and 7×7 kernels with "same" padding, rows of an even
+// number of outputs, at least 16, at least 8 channels in and out) and its transpose F(k, 2) for the weight gradient: the
+// matrices in float64, and the engines against the reference on every path (forward, fused ReLU, input gradient,
+// transposed forward, both weight gradients), against the direct engines on the same shapes (they must really run and
+// stay close to the direct engines' accuracy against float64 sums), and independent of the thread count.
 using System.Runtime.Intrinsics.X86;
 using NetGen.Kernels;
 using NetGen.Model;
@@ -27,6 +28,11 @@ public class WinogradRowsTests
         { 16, 16, 7, 70, 32, 1 },
         // A wide row (SegNet's 240 columns: 120 tiles, a chunk's last vector half full).
         { 12, 16, 7, 3, 240, 1 },
+        // SegNet-Basic's 120- and 60-column rows (60 and 30 tiles: 8 at a time straddle rows), 45 rows.
+        { 16, 16, 7, 9, 120, 1 },
+        { 16, 20, 7, 45, 60, 2 },
+        // 18 columns (9 tiles), odd height.
+        { 8, 16, 7, 7, 18, 2 },
         // 5×5.
         { 8, 12, 5, 11, 32, 1 },
         { 24, 8, 5, 20, 80, 2 },
@@ -179,7 +185,8 @@ public class WinogradRowsTests
         Assert.False(WinogradRows.Applies(VectorPath.Vector256, 16, 32, 32, 32, 32, 32, 7, 3));
         Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));    // 3×3: F(2×2, 3×3)
         Assert.False(WinogradRows.Applies(v, 16, 32, 32, 32, 26, 26, 7, 0));    // no padding
-        Assert.False(WinogradRows.Applies(v, 16, 32, 32, 40, 32, 40, 7, 3));    // rows not whole vectors
+        Assert.False(WinogradRows.Applies(v, 16, 32, 31, 32, 32, 31, 7, 3));    // rows of an odd width
+        Assert.False(WinogradRows.Applies(v, 16, 32, 14, 32, 32, 14, 7, 3));    // rows under 16
         Assert.False(WinogradRows.Applies(v, 3, 32, 32, 32, 32, 32, 7, 3));     // too few input channels
         Assert.False(WinogradRows.Applies(v, 16, 4, 32, 32, 32, 32, 7, 3));     // too few output channels
         Assert.Equal(Winograd.Enabled, WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 1, 3));
