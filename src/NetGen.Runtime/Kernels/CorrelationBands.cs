@@ -5,7 +5,7 @@
 // reads), and a pool after it while storing (each band is stored in its thread's buffer and pooled from there), or a
 // 1×1 classifier after it (each band, all its channels, stored in the thread's buffer and classified from there).
 // 3×3 layers with one padding on rows of whole vectors run the band's products by Winograd's F(2×2, 3×3), 5×5 and 7×7 ones
-// by F(2, k) along rows (WinogradBands.cs).
+// by Winograd along rows (WinogradRows; WinogradBands.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -54,7 +54,7 @@ internal static unsafe class CorrelationBands
         // 2×2 tiles, an even number of rows.
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
             && (pool == null || pool->Pool.Stride == 2);
-        // A 5×5 or 7×7 kernel with "same" padding on rows of whole vectors takes F(2, k) along rows (see WinogradRows).
+        // A 5×5 or 7×7 kernel with "same" padding on rows of whole vectors takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
         if (winograd || winogradRows) gridVectors = 0;
         int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
@@ -113,7 +113,7 @@ internal static unsafe class CorrelationBands
                 weightIndex[i] = 16 * i;
             }
         }
-        // F(2, k)'s products: tap (i, kh) reads input channel i's transformed row kh rows below the tile's, its weight the
+        // The rows' products: tap (i, kh) reads input channel i's transformed row kh rows below the tile's, its weight the
         // (i·k + kh)-th of an output channel's transformed weights for that product.
         if (winogradRows)
         {
@@ -282,7 +282,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     /// the transformed input's channels lie TransformedStride apart and its 16 products ProductStride apart;
     /// WinogradMarks[worker·CoBlocks + block] says whether that thread has transformed the block's weights in this call.</summary>
     public bool ByWinograd, Flip;
-    /// <summary>Set when the band runs F(2, K) along rows (see WinogradRows, RunWinogradRows), with the same fields.</summary>
+    /// <summary>Set when the band runs Winograd along rows (see WinogradRows, RunWinogradRows), with the same fields.</summary>
     public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
     public int* WinogradMarks;

@@ -1,8 +1,8 @@
 // The band engine's Winograd path (see Winograd): a band of whole 2×2 tiles is packed as for the direct tiles, then its
 // transformed input is made once per thread; each block of 4 output channels runs its 16 products on the 4-channel grid
 // tiles (tiles of outputs in the lanes, 16 per vector), a chunk of up to 96 tiles at a time, and stores the chunk's
-// output tiles from the products. 5×5 and 7×7 layers run F(2, k) along rows the same way (TransformBandRows,
-// RunWinogradRows), with α = k + 1 products whose terms are (input channel, kernel row).
+// output tiles from the products. 5×5 and 7×7 layers run Winograd along rows the same way (TransformBandRows,
+// RunWinogradRows), with WinogradRows.Forward's planes, whose terms are (input channel, kernel row).
 namespace NetGen.Kernels;
 
 internal unsafe partial struct CorrelationBandJob
@@ -57,30 +57,33 @@ internal unsafe partial struct CorrelationBandJob
         }
     }
 
-    /// <summary>The band's transformed rows for F(2, K), [ξ][input channel][packed row][tile] in this thread's buffer.</summary>
+    /// <summary>The band's transformed rows (WinogradRows.Forward's planes), [ξ][input channel][packed row][tile] in this
+    /// thread's buffer.</summary>
     private readonly void TransformBandRows(float* packed, int rows, Workspace own)
     {
-        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, (K + 1) * ProductStride);
-        WinogradRows.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows + K - 1, OutW / 2, K, transformed,
+        var set = WinogradRows.Forward(K);
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, set.Count * ProductStride);
+        WinogradRows.TransformInput(set, packed, InC, (long)(rows + K - 1) * Cols, Cols, rows + K - 1, OutW / 2, transformed,
             TransformedStride, ProductStride);
     }
 
-    /// <summary>Output channel blocks [cbStart, cbEnd) of the band by F(2, K) along rows (see WinogradRows). Per chunk of 96
-    /// tiles, each product runs for every block before the next product: its slice of the transformed input (input channels
-    /// × K rows × the chunk) stays in L2 while the blocks read it. The chunk's products of all the group's channels are kept
-    /// (α × channels × 96 floats), then stored as output tiles.</summary>
+    /// <summary>Output channel blocks [cbStart, cbEnd) of the band by rows (see WinogradRows). Per chunk of 96 tiles, each
+    /// plane's product runs for every block before the next plane: its slice of the transformed input (input channels × K
+    /// rows × the chunk) stays in L2 while the blocks read it. The chunk's products of all the group's channels are kept
+    /// (planes × channels × 96 floats), then stored as output tiles.</summary>
     private readonly void RunWinogradRows(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
         float* bandOut)
     {
-        int alpha = K + 1, terms = InC * K;
-        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, alpha * ProductStride);
+        var set = WinogradRows.Forward(K);
+        int planes = set.Count, terms = InC * K;
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * ProductStride);
         long xiWeights = (long)CoBlocks * 4 * terms;
-        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, alpha * xiWeights);
+        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, planes * xiWeights);
         for (int cb = cbStart; cb < cbEnd; cb++)
         {
             int* mark = WinogradMarks + worker * CoBlocks + cb;
             if (*mark != 0) continue;
-            WinogradRows.TransformWeights(Weights, Flip, cb, OutC, InC, K, u, xiWeights);
+            WinogradRows.TransformWeights(set, Weights, Flip, cb, OutC, InC, u, xiWeights);
             *mark = 1;
         }
         int tw = OutW / 2, tiles = rows * tw, vectors = (tiles + 15) / 16, channels = (cbEnd - cbStart) * 4;
@@ -88,7 +91,7 @@ internal unsafe partial struct CorrelationBandJob
         for (int chunk = 0; chunk < vectors; chunk += 6)
         {
             int count = Math.Min(6, vectors - chunk);
-            for (int xi = 0; xi < alpha; xi++)
+            for (int xi = 0; xi < planes; xi++)
             {
                 float* input = transformed + xi * ProductStride + 16 * chunk;
                 for (int cb = cbStart; cb < cbEnd; cb++)
@@ -105,7 +108,7 @@ internal unsafe partial struct CorrelationBandJob
                 float* dst = Dest(n, y0, o, bandOut);
                 float* gate = Gate == null || bandOut != null ? null : Gate + (dst - Output);
                 for (int m = 0; m < count; m++)
-                    WinogradRows.StoreOutput(products + c * Winograd.ChunkTiles + 16 * m, productStride, K, 16 * (chunk + m), tiles, tw,
+                    WinogradRows.StoreOutput(set, products + c * Winograd.ChunkTiles + 16 * m, productStride, 16 * (chunk + m), tiles, tw,
                         BiasOf(o), Relu, dst, gate);
             }
         }

@@ -1,7 +1,7 @@
 // The weight gradient of a 5×5 or 7×7, stride-1, "same"-padding layer by F(k, 2) along rows, the transpose of the
 // forward's F(2, k) (see WinogradRows): for each kernel row kh, the k sums Σ A·shifted B over a pair of A's columns (a
 // tile) are Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A, d the k + 1 inputs of B's row kh rows down. Bᵀ is the forward's (it
-// depends on the points alone), so B's rows are transformed as the forward transforms its input. Summed over tiles, the
+// depends on the points alone), so B's rows are transformed by WinogradRows.Whole's planes. Summed over tiles, the
 // α = k + 1 elementwise products are α matrix products (pairs (b, kh) of B's transformed rows × A's transformed channels,
 // the tiles being the sum): α multiply-adds per tile, channel pair and kernel row instead of 2k. Tasks, segments and the
 // second pass are WinogradWeightGradient's: a task is a segment of rows and a group of blocks of 4 (b, kh) pairs; it packs
@@ -172,7 +172,8 @@ internal static unsafe class WinogradRowsWeightGradient
                     packed + (i - b0) * channelStride, 0, Path);
             Packing.Clear(packed + (b1 - b0) * channelStride, 64);
             float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, alpha * BProductStride);
-            WinogradRows.TransformInput(packed, b1 - b0, channelStride, cols, height, tw, k, bt + b0 * TileStride, TileStride, BProductStride);
+            WinogradRows.TransformInput(WinogradRows.Whole(k), packed, b1 - b0, channelStride, cols, height, tw, bt + b0 * TileStride, TileStride,
+                BProductStride);
 
             // A: its rows position-major (unpooled on the way where it is an unpool's output), then transformed; a one-chunk
             // segment's once on each thread.
