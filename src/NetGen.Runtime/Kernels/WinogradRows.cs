@@ -3,8 +3,8 @@
 // tile, summed over kernel rows and input channels. A 7×7 kernel row is split in two, taps 0–3 by F(2, 4) and taps 4–6 by
 // F(2, 3): 5 + 4 = 9 products per tile where F(2, 7) would take 8, but with points 0, ±1, 2 and ∞ instead of also ±2 and ±½
 // its rounding stays near the direct sums' (F(2, 7) rounded 2–3× worse, whole-tensor L2, and SegNet-Basic's batch-statistics
-// training amplified that past the benchmark's float64 check). 5×5 rows take F(2, 5), 6 products. Per tile, input and
-// output channel that is 9·7 multiply-adds instead of 2·49 (5×5: 6·5 instead of 50). The products (planes), summed over
+// training amplified that past the benchmark's float64 check). 5×5 rows take F(2, 3) beside F(2, 2), 7 products. Per tile,
+// input and output channel that is 9·7 multiply-adds instead of 2·49 (5×5: 7·5 instead of 50). The products (planes), summed over
 // input channels and kernel rows, are matrix products (transformed weights × transformed input rows) on the band engine's
 // 4-channel grid tiles, with tiles of outputs in the vector lanes: one term per (input channel, kernel row), reading the
 // transformed row under the tile's row plus the kernel row. Toom–Cook with the finite points' denominators in G, which is
@@ -25,13 +25,14 @@ internal static unsafe class WinogradRows
 
     private static readonly double[] Points = [0, 1, -1, 2, -2, 0.5, -0.5];
 
-    /// <summary>F(2, k) whole, k = 5 or 7 (index k / 2 − 2): the weight gradient's transform and matrices.</summary>
+    /// <summary>F(2, k) whole, k = 5 or 7 (index k / 2 − 2), and its transpose F(k, 2).</summary>
     private static readonly Matrices[] Tables = [Make(5), Make(7)];
 
-    /// <summary>The forward's planes for k = 5 (F(2, 5)) and k = 7 (F(2, 4) on taps 0–3 beside F(2, 3) on taps 4–6).</summary>
-    private static readonly PlaneSet[] ForwardSets = [PlaneSet.Of(5, (0, 5)), PlaneSet.Of(7, (0, 4), (4, 3))];
+    /// <summary>The planes for k = 5 (F(2, 3) on taps 0–2 beside F(2, 2) on taps 3–4) and k = 7 (F(2, 4) on taps 0–3 beside
+    /// F(2, 3) on taps 4–6), forward and (transposed) weight gradient.</summary>
+    private static readonly PlaneSet[] ForwardSets = [PlaneSet.Of(5, (0, 3), (3, 2)), PlaneSet.Of(7, (0, 4), (4, 3))];
 
-    /// <summary>The whole row's F(2, k) as planes: the weight gradient's input transform.</summary>
+    /// <summary>The whole row's F(2, k) as planes (tests: F(2, 7), 8 planes, against the split).</summary>
     private static readonly PlaneSet[] WholeSets = [PlaneSet.Of(5, (0, 5)), PlaneSet.Of(7, (0, 7))];
 
     /// <summary>F(2, k): Bᵀ [α][α], G [α][k] (float64), Aᵀ [2][α], α = k + 1; the finite points; and for the weight gradient's
@@ -41,8 +42,10 @@ internal static unsafe class WinogradRows
 
     /// <summary>The products of a row transform as planes over the k + 1 inputs d under a tile and the k taps g of a kernel
     /// row: plane ξ's input Σ_j Input[ξ·(k + 1) + j]·d_j, its weight Σ_u Weight[ξ·k + u]·g_u, and the tile's outputs
-    /// y_t = Σ_ξ Output[t·Count + ξ]·(product ξ). Segments (offset, r) of the kernel row each take F(2, r).</summary>
-    internal sealed record PlaneSet(int K, int Count, float[] Input, double[] Weight, float[] Output)
+    /// y_t = Σ_ξ Output[t·Count + ξ]·(product ξ). Segments (offset, r) of the kernel row each take F(2, r). Transposed, for the
+    /// weight gradient's F(r, 2) per segment: plane ξ's tile of A is h0 + Point[ξ]·h1 (h1 where Point is ∞) and tap u's sum
+    /// Σ_ξ TransposedOutput[u·Count + ξ]·(product ξ).</summary>
+    internal sealed record PlaneSet(int K, int Count, float[] Input, double[] Weight, float[] Output, float[] Point, float[] TransposedOutput)
     {
         public static PlaneSet Of(int k, params (int Offset, int Taps)[] segments)
         {
@@ -50,6 +53,8 @@ internal static unsafe class WinogradRows
             var input = new float[count * (k + 1)];
             var weight = new double[count * k];
             var output = new float[2 * count];
+            var point = new float[count];
+            var transposed = new float[k * count];
             foreach (var (offset, r) in segments)
             {
                 var m = Make(r);
@@ -59,9 +64,11 @@ internal static unsafe class WinogradRows
                     for (int u = 0; u < r; u++) weight[plane * k + offset + u] = m.G[xi * r + u];
                     output[plane] = m.AT[xi];
                     output[count + plane] = m.AT[m.Alpha + xi];
+                    point[plane] = xi < m.Alpha - 1 ? m.Points[xi] : float.PositiveInfinity;
+                    for (int v = 0; v < r; v++) transposed[(offset + v) * count + plane] = m.WeightGradientAT[v * m.Alpha + xi];
                 }
             }
-            return new PlaneSet(k, count, input, weight, output);
+            return new PlaneSet(k, count, input, weight, output, point, transposed);
         }
     }
 

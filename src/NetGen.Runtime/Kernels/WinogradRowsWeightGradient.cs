@@ -1,13 +1,14 @@
-// The weight gradient of a 5×5 or 7×7, stride-1, "same"-padding layer by F(k, 2) along rows, the transpose of the
-// forward's F(2, k) (see WinogradRows): for each kernel row kh, the k sums Σ A·shifted B over a pair of A's columns (a
-// tile) are Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A, d the k + 1 inputs of B's row kh rows down. Bᵀ is the forward's (it
-// depends on the points alone), so B's rows are transformed by WinogradRows.Whole's planes. Summed over tiles, the
-// α = k + 1 elementwise products are α matrix products (pairs (b, kh) of B's transformed rows × A's transformed channels,
-// the tiles being the sum): α multiply-adds per tile, channel pair and kernel row instead of 2k. Tasks, segments and the
-// second pass are WinogradWeightGradient's: a task is a segment of rows and a group of blocks of 4 (b, kh) pairs; it packs
-// and transforms its rows of B and (once per segment on each thread) of A, so no data crosses between the cores; the
-// second pass adds the segments in order, applies Aᵀ (with G's denominators, in float64 coefficients) and adds into dw.
-// Segments and groups depend on the shape alone, so the sums do not depend on the threads.
+// The weight gradient of a 5×5 or 7×7, stride-1, "same"-padding layer by Winograd along rows, the transpose of the
+// forward's (see WinogradRows): for each kernel row kh and segment (offset, r) of its taps (7×7: taps 0–3 and 4–6; 5×5: all
+// five), the r sums Σ A·shifted B over a pair of A's columns (a tile) are F(r, 2)'s Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A,
+// d the r + 1 inputs of B's row kh rows down from the segment's offset. F(r, 2)'s Bᵀ is the forward's F(2, r)'s (it
+// depends on the points alone), so B's rows are transformed by the forward's planes (WinogradRows.Forward). Summed over
+// tiles, the planes' elementwise products are matrix products (pairs (b, kh) of B's transformed rows × A's transformed
+// channels, the tiles being the sum): 9 multiply-adds per tile, channel pair and kernel row of a 7×7 layer instead of 14.
+// Tasks, segments and the second pass are WinogradWeightGradient's: a task is a segment of rows and a group of blocks of 4
+// (b, kh) pairs; it packs and transforms its rows of B and (once per segment on each thread) of A, so no data crosses
+// between the cores; the second pass adds the segments in order, applies Aᵀ (with G's denominators, in float64
+// coefficients) and adds into dw. Segments and groups depend on the shape alone, so the sums do not depend on the threads.
 using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
@@ -40,11 +41,11 @@ internal static unsafe class WinogradRowsWeightGradient
     public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int h, int w, float* b, int bC, int k,
         float* dw, int batch, UnpooledInput* unpoolA)
     {
-        int alpha = k + 1, tw = w / 2;
+        int planes = WinogradRows.Forward(k).Count, tw = w / 2;
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
         int pairs = bC * k, pairBlocks = (pairs + 3) / 4;
-        long productFloats = (long)alpha * pairBlocks * 4 * aStride;
-        long bytesPerRow = (long)alpha * sizeof(float) * tw * (aStride + bC);
+        long productFloats = (long)planes * pairBlocks * 4 * aStride;
+        long bytesPerRow = (long)planes * sizeof(float) * tw * (aStride + bC);
         int chunkRows = (int)Math.Clamp(ChunkBytes / bytesPerRow, 1, h);
         long cap = ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes;
         int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
@@ -71,7 +72,7 @@ internal static unsafe class WinogradRowsWeightGradient
         float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
         var job = new SegmentJob
         {
-            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, PairBlocks = pairBlocks,
+            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, Planes = planes, PairBlocks = pairBlocks,
             SegmentRows = segmentRows, ChunkRows = chunkRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
             Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
@@ -116,7 +117,7 @@ internal static unsafe class WinogradRowsWeightGradient
     {
         public VectorPath Path;
         public float* A, B, Products;
-        public int AC, AStride, H, W, BC, K, PairBlocks, SegmentRows, ChunkRows, PerSample;
+        public int AC, AStride, H, W, BC, K, Planes, PairBlocks, SegmentRows, ChunkRows, PerSample;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
         public UnpooledInput Unpool;
@@ -142,7 +143,7 @@ internal static unsafe class WinogradRowsWeightGradient
                 float* target = r0 == 0 ? sums : partial;
                 hits += Chunk(segment, n, y0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
                 if (r0 > 0)
-                    for (int xi = 0; xi <= K; xi++)
+                    for (int xi = 0; xi < Planes; xi++)
                     {
                         long at = ((long)xi * PairBlocks + block0) * 4 * AStride, end = ((long)xi * PairBlocks + block1) * 4 * AStride;
                         for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
@@ -157,7 +158,8 @@ internal static unsafe class WinogradRowsWeightGradient
         /// earlier task of the same (one-chunk) segment.</summary>
         private readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
-            int k = K, alpha = k + 1, pairs = BC * k;
+            int k = K, planes = Planes, pairs = BC * k;
+            var set = WinogradRows.Forward(k);
             int b0 = 4 * block0 / k, b1 = Math.Min(BC, (Math.Min(4 * block1, pairs) - 1) / k + 1);
             int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
             var own = Workspace.Current;
@@ -171,13 +173,13 @@ internal static unsafe class WinogradRowsWeightGradient
                 Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, pad - y0, pad, height, cols,
                     packed + (i - b0) * channelStride, 0, Path);
             Packing.Clear(packed + (b1 - b0) * channelStride, 64);
-            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, alpha * BProductStride);
-            WinogradRows.TransformInput(WinogradRows.Whole(k), packed, b1 - b0, channelStride, cols, height, tw, bt + b0 * TileStride, TileStride,
+            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * BProductStride);
+            WinogradRows.TransformInput(set, packed, b1 - b0, channelStride, cols, height, tw, bt + b0 * TileStride, TileStride,
                 BProductStride);
 
             // A: its rows position-major (unpooled on the way where it is an unpool's output), then transformed; a one-chunk
             // segment's once on each thread.
-            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, alpha * AProductStride);
+            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, planes * AProductStride);
             long hits = -1;
             if (!keepA || TransformedA[worker] != segment)
             {
@@ -190,15 +192,15 @@ internal static unsafe class WinogradRowsWeightGradient
                 };
                 for (int r = 0; r < rows; r++) transpose.Execute((int)firstRow + r, worker);
                 hits = transpose.Hits;
-                TransformTiles(rowsA, tiles, AStride, k, at, AProductStride);
+                TransformTiles(set, rowsA, tiles, AStride, at, AProductStride);
                 for (int q = tiles; q < tiles16; q++)
-                for (int xi = 0; xi < alpha; xi++)
+                for (int xi = 0; xi < planes; xi++)
                 for (int c = 0; c < AStride; c += 16)
                     Vector512<float>.Zero.Store(at + xi * AProductStride + (long)q * AStride + c);
                 TransformedA[worker] = keepA ? segment : -1;
             }
 
-            for (int xi = 0; xi < alpha; xi++)
+            for (int xi = 0; xi < planes; xi++)
             for (int block = block0; block < block1; block++)
             {
                 float* plane = bt + xi * BProductStride;
@@ -224,11 +226,10 @@ internal static unsafe class WinogradRowsWeightGradient
     }
 
     /// <summary>at[ξ·productStride + tile·stride + a] = h0 + p_ξ·h1 for the tile's two positions h0, h1 (position-major, `stride`
-    /// floats each), or h1 for ξ = ∞: G·h of F(k, 2) without its denominators, which the second pass applies.</summary>
-    private static void TransformTiles(float* rows, int tiles, int stride, int k, float* at, long productStride)
+    /// floats each), or h1 where plane ξ's point is ∞: G·h of its segment's F(r, 2) without the denominators, which the
+    /// second pass applies.</summary>
+    private static void TransformTiles(WinogradRows.PlaneSet set, float* rows, int tiles, int stride, float* at, long productStride)
     {
-        var points = WinogradRows.For(k).Points;
-        int alpha = k + 1;
         for (int t = 0; t < tiles; t++)
         {
             float* h0 = rows + 2L * t * stride, h1 = h0 + stride;
@@ -236,15 +237,17 @@ internal static unsafe class WinogradRowsWeightGradient
             for (int c = 0; c < stride; c += 16)
             {
                 Vector512<float> x0 = Vector512.Load(h0 + c), x1 = Vector512.Load(h1 + c);
-                for (int xi = 0; xi < alpha - 1; xi++)
-                    Vector512.FusedMultiplyAdd(x1, Vector512.Create(points[xi]), x0).Store(q + xi * productStride + c);
-                x1.Store(q + (alpha - 1) * productStride + c);
+                for (int xi = 0; xi < set.Count; xi++)
+                {
+                    float p = set.Point[xi];
+                    (float.IsInfinity(p) ? x1 : Vector512.FusedMultiplyAdd(x1, Vector512.Create(p), x0)).Store(q + xi * productStride + c);
+                }
             }
         }
     }
 
     /// <summary>Four channels of B: per (b, kh) pair its segments' products added up in order, then dwT[(b·k² + kh·k + kw)][a]
-    /// = Σ_ξ Aᵀ[kw][ξ]/f_ξ · m[ξ], then added into dw (TransposedSums).</summary>
+    /// = Σ_ξ TransposedOutput[kw][ξ]·m[ξ] (Aᵀ/f of the segment holding tap kw), then added into dw (TransposedSums).</summary>
     private struct FinishJob : IParallelJob
     {
         public float* Products, DwT;
@@ -254,16 +257,18 @@ internal static unsafe class WinogradRowsWeightGradient
 
         public void Execute(int task, int worker)
         {
-            int k = K, alpha = k + 1;
+            int k = K;
+            var set = WinogradRows.Forward(k);
+            int planes = set.Count;
             int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
-            var m = stackalloc Vector512<float>[8];
-            fixed (float* coefficients = WinogradRows.For(k).WeightGradientAT)
+            var m = stackalloc Vector512<float>[16];
+            fixed (float* coefficients = set.TransposedOutput)
                 for (int bi = b0; bi < b1; bi++)
                 for (int kh = 0; kh < k; kh++)
                 for (int c = 0; c < AStride; c += 16)
                 {
                     int pair = bi * k + kh;
-                    for (int xi = 0; xi < alpha; xi++)
+                    for (int xi = 0; xi < planes; xi++)
                     {
                         float* p = Products + ((long)xi * PairBlocks * 4 + pair) * AStride + c;
                         var total = Vector512.Load(p);
@@ -273,9 +278,12 @@ internal static unsafe class WinogradRowsWeightGradient
                     float* d = DwT + ((long)bi * k * k + kh * k) * AStride + c;
                     for (int kw = 0; kw < k; kw++)
                     {
-                        var sum = m[0] * Vector512.Create(coefficients[kw * alpha]);
-                        for (int xi = 1; xi < alpha; xi++)
-                            sum = Vector512.FusedMultiplyAdd(m[xi], Vector512.Create(coefficients[kw * alpha + xi]), sum);
+                        var sum = Vector512<float>.Zero;
+                        for (int xi = 0; xi < planes; xi++)
+                        {
+                            float coefficient = coefficients[kw * planes + xi];
+                            if (coefficient != 0f) sum = Vector512.FusedMultiplyAdd(m[xi], Vector512.Create(coefficient), sum);
+                        }
                         sum.Store(d + kw * AStride);
                     }
                 }

@@ -98,7 +98,7 @@ public class WinogradRowsTests
                 Assert.True(Math.Abs(winograd - direct) < 1e-12, $"k {k}, {set.Count} planes, output {y}: {winograd} against {direct}");
             }
         }
-        Assert.Equal(k == 7 ? 9 : 6, WinogradRows.Forward(k).Count);
+        Assert.Equal(k == 7 ? 9 : 7, WinogradRows.Forward(k).Count);
     }
 
     [Theory]
@@ -167,9 +167,9 @@ public class WinogradRowsTests
         DwIsRepeatable(512, ConvCase.Conv(8, 24, 5, 1, 2, 10, 16), 3);
     }
 
-    /// <summary>The weight gradient's error against float64 sums stays within a small multiple of the direct engine's
-    /// (measured 3.0–4.7×: F(k, 2)'s Aᵀ combines the α sums with coefficients up to p^(k−1)/f, 64/180 for p = 2 and k = 7,
-    /// where the direct engine adds each tap's products alone; both stay within 1e-4 of the rms, the kernel tests' bound).</summary>
+    /// <summary>The weight gradient's max error against float64 sums is at most 3× the direct engine's (measured: 7×7
+    /// 1.3–2.2×, 5×5 1.3×: its Aᵀ combines the planes' sums over every tile, coefficients up to 4/3, where the direct
+    /// engine adds each tap's products alone; whole-row F(7, 2) had been 2.5–4.7×). Both stay within the kernel tests' 1e-4.</summary>
     [Theory]
     [InlineData(16, 64, 7, 12, 32, 1)]
     [InlineData(64, 64, 7, 6, 48, 2)]
@@ -194,7 +194,7 @@ public class WinogradRowsTests
 
         var winograd = Run(direct: false);
         var direct = Run(direct: true);
-        Assert.False(winograd.AsSpan().SequenceEqual(direct), "F(k, 2) gave the direct engine's bits: did it run?");
+        Assert.False(winograd.AsSpan().SequenceEqual(direct), "the rows gave the direct engine's bits: did they run?");
         double Error(float[] v)
         {
             double max = 0;
@@ -203,8 +203,8 @@ public class WinogradRowsTests
         }
 
         double winogradError = Error(winograd), directError = Error(direct);
-        Console.WriteLine($"dw F({k}, 2) {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct {directError:G3}");
-        Assert.True(winogradError <= 6 * directError, $"F({k}, 2)'s max error {winogradError:G3}, the direct engine's {directError:G3}");
+        Console.WriteLine($"dw rows, k {k}: {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct {directError:G3}");
+        Assert.True(winogradError <= 3 * directError, $"the rows' max error {winogradError:G3} (k {k}), the direct engine's {directError:G3}");
     }
 
     [Fact]
@@ -229,8 +229,8 @@ public class WinogradRowsTests
     }
 
     /// <summary>On Vector512 the result differs from the direct tiles' in rounding (so it really ran), and its max error
-    /// against float64 sums is at most 1.5× theirs. Measured: 7×7 (F(2, 4) beside F(2, 3)) 0.56–0.98× theirs, 5×5 (F(2, 5),
-    /// points up to ±2) 1.36–1.38×; F(2, 7) whole, points up to ±2 and ±½, had been 1.1–1.8× (2–3× in whole-tensor L2).</summary>
+    /// against float64 sums is at most 1.25× theirs. Measured: 7×7 (F(2, 4) beside F(2, 3)) 0.56–0.98× theirs, 5×5 (F(2, 3)
+    /// beside F(2, 2)) 0.43–0.50×. Whole-row F(2, 7) and F(2, 5), with points up to ±2 and ±½, had been 1.1–1.8×.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Runs_and_is_close_to_the_direct_tiles_accuracy(int inC, int outC, int k, int inH, int inW, int batch)
@@ -263,7 +263,7 @@ public class WinogradRowsTests
 
         double winogradError = Error(winograd), tilesError = Error(tiles);
         Console.WriteLine($"rows, k {k}: {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct tiles {tilesError:G3}");
-        Assert.True(winogradError <= 1.5 * tilesError, $"the rows' max error {winogradError:G3} (k {k}), the direct tiles' {tilesError:G3}");
+        Assert.True(winogradError <= 1.25 * tilesError, $"the rows' max error {winogradError:G3} (k {k}), the direct tiles' {tilesError:G3}");
     }
 
     [Fact]
