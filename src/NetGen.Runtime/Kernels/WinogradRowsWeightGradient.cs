@@ -45,17 +45,10 @@ internal static unsafe class WinogradRowsWeightGradient
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
         int pairs = bC * k, pairBlocks = (pairs + 3) / 4;
         long productFloats = (long)planes * pairBlocks * 4 * aStride;
-        long bytesPerRow = (long)planes * sizeof(float) * tw * (aStride + bC);
-        int chunkRows = (int)Math.Clamp(ChunkBytes / bytesPerRow, 1, h);
-        long cap = ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes;
-        int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
-        int perSample = Math.Clamp(maxSegments / batch, 1, (h + chunkRows - 1) / chunkRows);
-        int segmentRows = (h + perSample - 1) / perSample;
-        perSample = (h + segmentRows - 1) / segmentRows;
-        int segments = batch * perSample;
-        int groups = Math.Clamp((MinTasks + segments - 1) / segments, 1, pairBlocks);
-        int blocksPerGroup = (pairBlocks + groups - 1) / groups;
-        groups = (pairBlocks + blocksPerGroup - 1) / blocksPerGroup;
+        var plan = SegmentPlan.Make(h, (long)planes * sizeof(float) * tw * (aStride + bC), ChunkBytes, productFloats,
+            ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes, batch, pairBlocks, MinTasks);
+        int chunkRows = plan.ChunkRows, perSample = plan.PerSample, segmentRows = plan.SegmentRows, segments = plan.Segments;
+        int groups = plan.Groups, blocksPerGroup = plan.BlocksPerGroup;
         int rowsA = Math.Min(chunkRows, segmentRows);
         int maxTiles = (rowsA * tw + 15) / 16 * 16;
         long tileStride = Winograd.OddLines((long)(rowsA + k - 1) * tw + 16), bProductStride = Winograd.OddLines(bC * tileStride);
@@ -142,12 +135,7 @@ internal static unsafe class WinogradRowsWeightGradient
             {
                 float* target = r0 == 0 ? sums : partial;
                 hits += Chunk(segment, n, y0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
-                if (r0 > 0)
-                    for (int xi = 0; xi < Planes; xi++)
-                    {
-                        long at = ((long)xi * PairBlocks + block0) * 4 * AStride, end = ((long)xi * PairBlocks + block1) * 4 * AStride;
-                        for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
-                    }
+                if (r0 > 0) SegmentPlan.AddChunk(sums, partial, Planes, PairBlocks, block0, block1, AStride);
             }
             // Every thread that transforms the segment's A counts the same hits.
             if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;

@@ -44,17 +44,10 @@ internal static unsafe class WinogradWeightGradient
         // large planes and batches several (MaxProductBytes). Tasks are (segment, group of channel blocks of B), at least
         // MinTasks where B has the blocks: a thread transforms a one-chunk segment of A once for all the groups it runs there.
         long productFloats = 16L * 4 * bBlocks * aStride;
-        long bytesPerRow = 16L * sizeof(float) * tw * (aStride + bC);
-        int chunkRows = (int)Math.Clamp(SegmentBytes / bytesPerRow, 1, th);
-        long cap = ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes;
-        int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
-        int perSample = Math.Clamp(maxSegments / batch, 1, (th + chunkRows - 1) / chunkRows);
-        int segmentRows = (th + perSample - 1) / perSample;
-        perSample = (th + segmentRows - 1) / segmentRows;
-        int segments = batch * perSample;
-        int groups = Math.Clamp((MinTasks + segments - 1) / segments, 1, bBlocks);
-        int blocksPerGroup = (bBlocks + groups - 1) / groups;
-        groups = (bBlocks + blocksPerGroup - 1) / blocksPerGroup;
+        var plan = SegmentPlan.Make(th, 16L * sizeof(float) * tw * (aStride + bC), SegmentBytes, productFloats,
+            ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes, batch, bBlocks, MinTasks);
+        int chunkRows = plan.ChunkRows, perSample = plan.PerSample, segmentRows = plan.SegmentRows, segments = plan.Segments;
+        int groups = plan.Groups, blocksPerGroup = plan.BlocksPerGroup;
         int maxTiles = (Math.Min(chunkRows, segmentRows) * tw + 15) / 16 * 16;
         long tileStride = Winograd.OddLines(maxTiles), bProductStride = Winograd.OddLines(bC * tileStride);
         long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
@@ -146,12 +139,7 @@ internal static unsafe class WinogradWeightGradient
             {
                 float* target = r0 == 0 ? sums : partial;
                 hits += Chunk(segment, n, ty0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
-                if (r0 > 0)
-                    for (int xi = 0; xi < 16; xi++)
-                    {
-                        long at = ((long)xi * BBlocks + block0) * 4 * AStride, end = ((long)xi * BBlocks + block1) * 4 * AStride;
-                        for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
-                    }
+                if (r0 > 0) SegmentPlan.AddChunk(sums, partial, 16, BBlocks, block0, block1, AStride);
             }
             // Every thread that transforms the segment's A counts the same hits.
             if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;
@@ -344,6 +332,37 @@ internal static unsafe class WinogradWeightGradient
             (r[0] + half * (r[1] + r[2])).Store(d);
             (half * (r[1] - r[2])).Store(d + stride);
             (half * (r[1] + r[2]) + r[3]).Store(d + 2 * stride);
+        }
+    }
+}
+
+/// <summary>How the Winograd weight gradients split their rows: chunks whose transformed A and B fit chunkBytes, segments of
+/// one or more chunks (each keeps its own sums, at most cap bytes in all), and groups of B's blocks per segment so that there
+/// are at least minTasks tasks. Depends on the shape alone.</summary>
+internal readonly record struct SegmentPlan(int ChunkRows, int PerSample, int SegmentRows, int Segments, int Groups, int BlocksPerGroup)
+{
+    public static SegmentPlan Make(int rows, long bytesPerRow, long chunkBytes, long productFloats, long cap, int batch, int blocks,
+        int minTasks)
+    {
+        int chunkRows = (int)Math.Clamp(chunkBytes / bytesPerRow, 1, rows);
+        int maxSegments = (int)Math.Clamp(cap / (productFloats * sizeof(float)), 1, int.MaxValue);
+        int perSample = Math.Clamp(maxSegments / batch, 1, (rows + chunkRows - 1) / chunkRows);
+        int segmentRows = (rows + perSample - 1) / perSample;
+        perSample = (rows + segmentRows - 1) / segmentRows;
+        int segments = batch * perSample;
+        int groups = Math.Clamp((minTasks + segments - 1) / segments, 1, blocks);
+        int blocksPerGroup = (blocks + groups - 1) / groups;
+        groups = (blocks + blocksPerGroup - 1) / blocksPerGroup;
+        return new SegmentPlan(chunkRows, perSample, segmentRows, batch * perSample, groups, blocksPerGroup);
+    }
+
+    /// <summary>sums += partial over blocks [block0, block1) of each of the planes (layout [plane][block][4][aStride]).</summary>
+    public static unsafe void AddChunk(float* sums, float* partial, int planes, int blocks, int block0, int block1, int aStride)
+    {
+        for (int xi = 0; xi < planes; xi++)
+        {
+            long at = ((long)xi * blocks + block0) * 4 * aStride, end = ((long)xi * blocks + block1) * 4 * aStride;
+            for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
         }
     }
 }

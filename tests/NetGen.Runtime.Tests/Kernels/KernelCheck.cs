@@ -130,6 +130,40 @@ internal static class KernelCheck
         Same<float>(one.Dx, two.Dx, $"dx, {g}");
     }
 
+    /// <summary>Conv2dKernel on Vector512 with 2 threads, by the fast algorithms and by the direct engines only
+    /// (KernelOptions.DirectOnly), against float64 sums: each one's largest error in y (the forward) or, with `dw`, in the
+    /// weight gradient alone. Fails if both give the same bits (the fast one did not run). Seeds: seed … seed + 2.</summary>
+    public static (double Fast, double Direct) ErrorsAgainstFloat64(ConvGeometry g, int batch, int seed, bool dw)
+    {
+        var x = Random(batch * g.InSize, seed);
+        var w = Random(g.WeightSize, seed + 1);
+        var third = Random(dw ? batch * g.OutSize : g.OutC, seed + 2);
+        var exact = new double[dw ? g.WeightSize : batch * g.OutSize];
+        if (dw) Conv2dRef.Backward<double>(ToDouble(x), ToDouble(w), ToDouble(third), [], exact, [], batch, g);
+        else Conv2dRef.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(third), exact, batch, g);
+        float[] Run(bool direct)
+        {
+            using var scope = KernelOptions.Override(512, 2);
+            using var engine = direct ? KernelOptions.DirectOnly() : default;
+            var result = dw ? new float[exact.Length] : Filled(exact.Length, float.NaN);
+            if (dw) Conv2dKernel.Backward(x, w, third, [], result, [], batch, g);
+            else Conv2dKernel.Forward(x, w, third, result, batch, g);
+            return result;
+        }
+
+        double Error(float[] values)
+        {
+            double max = 0;
+            for (int i = 0; i < values.Length; i++) max = Math.Max(max, Math.Abs(values[i] - exact[i]));
+            return max;
+        }
+
+        var fast = Run(direct: false);
+        var slow = Run(direct: true);
+        Assert.False(fast.AsSpan().SequenceEqual(slow), $"{g}: the fast algorithm gave the direct engine's bits: did it run?");
+        return (Error(fast), Error(slow));
+    }
+
     /// <summary>The path a forced width really gets on this machine.</summary>
     /// <summary>Conv2dKernel's weight gradient on forced path `width` gives the same bits on 1 and 2 threads, and again
     /// when run a second time; inputs, weights and dy are seeded from 51 … 53.</summary>

@@ -177,32 +177,7 @@ public class WinogradRowsTests
     public void Dw_is_close_to_the_direct_engines_accuracy(int inC, int outC, int k, int inH, int inW, int batch)
     {
         if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
-        var x = Random(batch * g.InSize, 291);
-        var w = Random(g.WeightSize, 292);
-        var dy = Random(batch * g.OutSize, 293);
-        var exact = new double[g.WeightSize];
-        Conv2dRef.Backward<double>(ToDouble(x), ToDouble(w), ToDouble(dy), [], exact, [], batch, g);
-        float[] Run(bool direct)
-        {
-            using var scope = KernelOptions.Override(512, 2);
-            using var engine = direct ? KernelOptions.DirectOnly() : default;
-            var dw = new float[g.WeightSize];
-            Conv2dKernel.Backward(x, w, dy, [], dw, [], batch, g);
-            return dw;
-        }
-
-        var winograd = Run(direct: false);
-        var direct = Run(direct: true);
-        Assert.False(winograd.AsSpan().SequenceEqual(direct), "the rows gave the direct engine's bits: did they run?");
-        double Error(float[] v)
-        {
-            double max = 0;
-            for (int i = 0; i < v.Length; i++) max = Math.Max(max, Math.Abs(v[i] - exact[i]));
-            return max;
-        }
-
-        double winogradError = Error(winograd), directError = Error(direct);
+        var (winogradError, directError) = ErrorsAgainstFloat64(ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW), batch, 291, dw: true);
         Console.WriteLine($"dw rows, k {k}: {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct {directError:G3}");
         Assert.True(winogradError <= 3 * directError, $"the rows' max error {winogradError:G3} (k {k}), the direct engine's {directError:G3}");
     }
@@ -236,32 +211,7 @@ public class WinogradRowsTests
     public void Runs_and_is_close_to_the_direct_tiles_accuracy(int inC, int outC, int k, int inH, int inW, int batch)
     {
         if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW);
-        var x = Random(batch * g.InSize, 191);
-        var w = Random(g.WeightSize, 192);
-        var b = Random(g.OutC, 193);
-        var exact = new double[batch * g.OutSize];
-        Conv2dRef.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), exact, batch, g);
-        float[] Run(bool direct)
-        {
-            using var scope = KernelOptions.Override(512, 2);
-            using var engine = direct ? KernelOptions.DirectOnly() : default;
-            var y = Filled(exact.Length, float.NaN);
-            Conv2dKernel.Forward(x, w, b, y, batch, g);
-            return y;
-        }
-
-        var winograd = Run(direct: false);
-        var tiles = Run(direct: true);
-        Assert.False(winograd.AsSpan().SequenceEqual(tiles), "the rows gave the direct tiles' bits: did they run?");
-        double Error(float[] y)
-        {
-            double max = 0;
-            for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - exact[i]));
-            return max;
-        }
-
-        double winogradError = Error(winograd), tilesError = Error(tiles);
+        var (winogradError, tilesError) = ErrorsAgainstFloat64(ConvCase.Conv(inC, outC, k, 1, k / 2, inH, inW), batch, 191, dw: false);
         Console.WriteLine($"rows, k {k}: {inC}→{outC} {inH}×{inW}: max error {winogradError:G3}, direct tiles {tilesError:G3}");
         Assert.True(winogradError <= 1.25 * tilesError, $"the rows' max error {winogradError:G3} (k {k}), the direct tiles' {tilesError:G3}");
     }

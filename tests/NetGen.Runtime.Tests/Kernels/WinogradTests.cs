@@ -126,32 +126,7 @@ public class WinogradTests
     public void Runs_and_is_about_as_accurate_as_the_direct_tiles(int inC, int outC, int inH, int inW, int batch)
     {
         if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
-        var x = Random(batch * g.InSize, 91);
-        var w = Random(g.WeightSize, 92);
-        var b = Random(g.OutC, 93);
-        var exact = new double[batch * g.OutSize];
-        Conv2dRef.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), exact, batch, g);
-        float[] Run(bool direct)
-        {
-            using var scope = KernelOptions.Override(512, 2);
-            using var engine = direct ? KernelOptions.DirectOnly() : default;
-            var y = Filled(exact.Length, float.NaN);
-            Conv2dKernel.Forward(x, w, b, y, batch, g);
-            return y;
-        }
-
-        var winograd = Run(direct: false);
-        var tiles = Run(direct: true);
-        Assert.False(winograd.AsSpan().SequenceEqual(tiles), "Winograd gave the direct tiles' bits: did it run?");
-        double Error(float[] y)
-        {
-            double max = 0;
-            for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - exact[i]));
-            return max;
-        }
-
-        double winogradError = Error(winograd), tilesError = Error(tiles);
+        var (winogradError, tilesError) = ErrorsAgainstFloat64(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW), batch, 91, dw: false);
         Assert.True(winogradError <= 2 * tilesError, $"Winograd's max error {winogradError:G3}, the direct tiles' {tilesError:G3}");
     }
 
