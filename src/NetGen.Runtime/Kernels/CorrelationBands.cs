@@ -223,14 +223,18 @@ internal static unsafe class CorrelationBands
         long tileWork = (long)inC * k * k * tileChannels * tileWidth + StoreCost;
         var best = new BandPlan(outH, 1, 1, coBlocks);
         double bestCost = double.MaxValue;
-        int maxBands = Math.Min(outH, 64);
+        // Up to 64 bands, or as many as maxRows (a whole number of pool windows) needs: a wide plane of many channels by Winograd.
+        if (maxRows < outH) maxRows = Math.Max(rowMultiple, maxRows / rowMultiple * rowMultiple);
+        int maxBands = Math.Min(outH, Math.Max(64, maxRows >= outH ? 1 : (outH + maxRows - 1) / maxRows));
         for (int bands = 1; bands <= maxBands; bands++)
         {
             int rows = (outH + bands - 1) / bands;
-            // Every count of bands that rounds to the same rows gives the same tasks; the smallest one has the fewest.
-            if (bands > 1 && (outH + bands - 2) / (bands - 1) == rows) continue;
-            if (rows < outH && rows % rowMultiple != 0) continue;
+            // Bands taller than maxRows only where no count up to maxBands is (then the most bands).
             if (rows > maxRows && bands < maxBands) continue;
+            // Every count of bands that rounds to the same rows gives the same tasks; the smallest one has the fewest (and
+            // was weighed, unless it was too tall).
+            if (bands > 1 && (outH + bands - 2) / (bands - 1) == rows && rows <= maxRows) continue;
+            if (rows < outH && rows % rowMultiple != 0) continue;
             int bandsPerSample = (outH + rows - 1) / rows;
             long positions = (long)(rows - 1) * cols + outW;
             long tiles = (positions + tileWidth - 1) / tileWidth;
@@ -250,6 +254,8 @@ internal static unsafe class CorrelationBands
                 }
             }
         }
+        // No count of bands rounds to a whole number of windows within maxRows (a short plane): bands of maxRows rows.
+        if (bestCost == double.MaxValue && maxRows < outH) best = new BandPlan(maxRows, (outH + maxRows - 1) / maxRows, 1, coBlocks);
         return best;
     }
 }

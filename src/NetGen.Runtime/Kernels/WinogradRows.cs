@@ -19,8 +19,7 @@ namespace NetGen.Kernels;
 internal static unsafe class WinogradRows
 {
     /// <summary>Transformed input a thread keeps per band: bands are cut to fit (the planes of every input channel's rows). On
-    /// 64→64 7×7 at 360×480 (10-row bands) 8, 16 and 32 MB ran alike within the host's noise; 4 MB (2-row bands, 4 rows
-    /// transformed per row computed) ran 1.8× slower.</summary>
+    /// 64→64 7×7 at 360×480 (9-row bands) 4, 6 and 8 MB ran alike within the host's noise, 12 and 16 MB 10–15 % slower.</summary>
     private const long TransformedBytes = 8L << 20;
 
     private static readonly double[] Points = [0, 1, -1, 2, -2, 0.5, -0.5];
@@ -84,9 +83,10 @@ internal static unsafe class WinogradRows
         Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && pad == k / 2
         && inH == outH && inW == outW && outW % 2 == 0 && outW >= 16 && inC >= 8 && outC >= 8;
 
-    /// <summary>Most rows of a band whose transformed input (planes × input channels × rows + k − 1 × tiles) fits TransformedBytes.</summary>
+    /// <summary>Most rows of a band whose transformed input (planes × input channels × rows + k − 1 × tiles) fits TransformedBytes
+    /// (at least 2: a fused pool's windows).</summary>
     public static int MaxRows(int inC, int outW, int k) =>
-        (int)Math.Max(1, TransformedBytes / (Forward(k).Count * sizeof(float) * (long)inC * (outW / 2)) - (k - 1));
+        (int)Math.Max(2, TransformedBytes / (Forward(k).Count * sizeof(float) * (long)inC * (outW / 2)) - (k - 1));
 
     /// <summary>Floats of a thread's products buffer: the planes × the group's channels × a chunk of tiles.</summary>
     public static long ProductFloats(int k, int groupChannels) => (long)Forward(k).Count * groupChannels * Winograd.ChunkTiles;

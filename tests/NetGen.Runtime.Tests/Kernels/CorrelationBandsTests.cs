@@ -87,4 +87,21 @@ public class CorrelationBandsTests
         // With a second thread there is work for it.
         if (threads > 1) Assert.True((long)batch * plan.BandsPerSample * plan.Groups >= threads, $"{plan}");
     }
+
+    /// <summary>Bands are at most maxRows tall (Winograd's transformed input per band) and a multiple of the fused pool's
+    /// stride, even where that takes more than 64 bands: before, a maxRows under outH / 64 fell back to one band of the whole
+    /// plane (one task, and SegNet-Basic's 360×480 layer would have transformed 200 MB of it).</summary>
+    [Theory]
+    [InlineData(360, 480, 7, 1, 5)]
+    [InlineData(360, 480, 7, 2, 5)]
+    [InlineData(360, 480, 7, 1, 7)]
+    [InlineData(512, 512, 3, 2, 2)]
+    [InlineData(90, 120, 7, 1, 100)]
+    [InlineData(9, 64, 3, 2, 4)]
+    public void Plans_keep_bands_within_max_rows(int outH, int outW, int k, int rowMultiple, int maxRows)
+    {
+        var plan = CorrelationBands.Plan(64, outH, outW, k, 16, CorrelationTiles.Channels, 96, 1, 2, rowMultiple, maxRows: maxRows);
+        Assert.True(plan.Rows <= maxRows && (plan.Rows % rowMultiple == 0 || plan.Rows == outH), $"{plan}");
+        Assert.True(plan.BandsPerSample * plan.Rows >= outH && (plan.BandsPerSample - 1) * plan.Rows < outH, $"{plan}");
+    }
 }
