@@ -162,8 +162,8 @@ internal static unsafe class WinogradRows
         long stride, long xiStride)
     {
         int k = set.K, count = set.Count;
-        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var odds = evens + Vector512<int>.One;
+        // The forward's two sets run unrolled (Split7, Split5); other sets (the tests' whole rows) through the tables.
+        int unrolled = ReferenceEquals(set, ForwardSets[1]) ? 7 : ReferenceEquals(set, ForwardSets[0]) ? 5 : 0;
         var d = stackalloc Vector512<float>[8];
         fixed (float* coefficients = set.Input)
             for (int i = 0; i < inC; i++)
@@ -173,26 +173,74 @@ internal static unsafe class WinogradRows
                 for (int r = 0; r < height; r++)
                 for (int tx = 0; tx < tw; tx += 16)
                 {
-                    // d[j] over the 16 tiles: column 2·tile + j, the even or odd lanes of the 32 floats from 2tx + j − j % 2.
                     float* p = channel + (long)r * cols + 2 * tx;
-                    for (int a = 0; 2 * a <= k; a++)
-                    {
-                        Vector512<float> lo = Vector512.Load(p + 2 * a), hi = Vector512.Load(p + 2 * a + 16);
-                        d[2 * a] = Avx512F.PermuteVar16x32x2(lo, evens, hi);
-                        d[2 * a + 1] = Avx512F.PermuteVar16x32x2(lo, odds, hi);
-                    }
                     float* q = dst + (long)r * tw + tx;
-                    for (int xi = 0; xi < count; xi++)
-                    {
-                        float* c = coefficients + xi * (k + 1);
-                        var acc = Vector512<float>.Zero;
-                        for (int j = 0; j <= k; j++)
-                            if (c[j] != 0f) acc = Vector512.FusedMultiplyAdd(d[j], Vector512.Create(c[j]), acc);
-                        acc.Store(q + xi * xiStride);
-                    }
+                    if (unrolled == 7) Split7(p, q, xiStride);
+                    else if (unrolled == 5) Split5(p, q, xiStride);
+                    else Planes(p, q, xiStride, k, count, coefficients, d);
                 }
                 for (int xi = 0; xi < count; xi++) Vector512<float>.Zero.Store(dst + xi * xiStride + (long)height * tw);
             }
+    }
+
+    // Columns j, j + 2, …, j + 30 (16 tiles' input j) and j + 1, j + 3, …: the even and odd lanes of the 32 floats from p.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair(float* p, out Vector512<float> even, out Vector512<float> odd)
+    {
+        Vector512<float> lo = Vector512.Load(p), hi = Vector512.Load(p + 16);
+        even = Avx512F.PermuteVar16x32x2(lo, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
+        odd = Avx512F.PermuteVar16x32x2(lo, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), hi);
+    }
+
+    // The planes of any set for 16 tiles from their coefficient rows.
+    private static void Planes(float* p, float* q, long xiStride, int k, int count, float* coefficients, Vector512<float>* d)
+    {
+        for (int a = 0; 2 * a <= k; a++) Pair(p + 2 * a, out d[2 * a], out d[2 * a + 1]);
+        for (int xi = 0; xi < count; xi++)
+        {
+            float* c = coefficients + xi * (k + 1);
+            var acc = Vector512<float>.Zero;
+            for (int j = 0; j <= k; j++)
+                if (c[j] != 0f) acc = Vector512.FusedMultiplyAdd(d[j], Vector512.Create(c[j]), acc);
+            acc.Store(q + xi * xiStride);
+        }
+    }
+
+    // Forward(7)'s planes for 16 tiles: F(2, 4)'s Bᵀ (points 0, 1, −1, 2, ∞) on d0..d4, then F(2, 3)'s (0, 1, −1, ∞) on
+    // d4..d7; the same coefficients as the tables (the tests compare both with the reference).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split7(float* p, float* q, long xi)
+    {
+        Pair(p, out var d0, out var d1);
+        Pair(p + 2, out var d2, out var d3);
+        Pair(p + 4, out var d4, out var d5);
+        Pair(p + 6, out var d6, out var d7);
+        var two = Vector512.Create(2f);
+        Vector512.FusedMultiplyAdd(d0 - d2, two, d3 - d1).Store(q);                                   // 2, −1, −2, 1
+        Vector512.FusedMultiplyAdd(d1, Vector512.Create(-2f), d3 - d2).Store(q + xi);                 // 0, −2, −1, 1
+        Vector512.FusedMultiplyAdd(d1, two, Vector512.FusedMultiplyAdd(d2, Vector512.Create(-3f), d3)).Store(q + 2 * xi); // 0, 2, −3, 1
+        (d3 - d1).Store(q + 3 * xi);                                                                  // 0, −1, 0, 1
+        Vector512.FusedMultiplyAdd(d1 - d3, two, d4 - d2).Store(q + 4 * xi);                          // 0, 2, −1, −2, 1
+        (d6 - d4).Store(q + 5 * xi);
+        (d5 + d6).Store(q + 6 * xi);
+        (d6 - d5).Store(q + 7 * xi);
+        (d7 - d5).Store(q + 8 * xi);
+    }
+
+    // Forward(5)'s planes for 16 tiles: F(2, 3)'s Bᵀ on d0..d3, then F(2, 2)'s (0, 1, ∞) on d3..d5.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split5(float* p, float* q, long xi)
+    {
+        Pair(p, out var d0, out var d1);
+        Pair(p + 2, out var d2, out var d3);
+        Pair(p + 4, out var d4, out var d5);
+        (d2 - d0).Store(q);
+        (d1 + d2).Store(q + xi);
+        (d2 - d1).Store(q + 2 * xi);
+        (d3 - d1).Store(q + 3 * xi);
+        (d4 - d3).Store(q + 4 * xi);
+        d4.Store(q + 5 * xi);
+        (d5 - d4).Store(q + 6 * xi);
     }
 
     /// <summary>The output tiles of one channel for 16 band tiles from q0 (a multiple of 16; lanes at or past `tiles` are not

@@ -101,6 +101,30 @@ public class WinogradRowsTests
         Assert.Equal(k == 7 ? 9 : 7, WinogradRows.Forward(k).Count);
     }
 
+    /// <summary>The forward's unrolled input transforms give the planes their coefficient tables give (a fresh set of the
+    /// same segments runs through the tables), to a few units in the last place (the sums run in another order).</summary>
+    [Theory]
+    [InlineData(7)]
+    [InlineData(5)]
+    public unsafe void Unrolled_input_transforms_match_the_tables(int k)
+    {
+        if (!Avx512F.IsSupported) return;
+        var unrolled = WinogradRows.Forward(k);
+        var tables = k == 7 ? WinogradRows.PlaneSet.Of(7, (0, 4), (4, 3)) : WinogradRows.PlaneSet.Of(5, (0, 3), (3, 2));
+        int channels = 3, tw = 24, height = 4, cols = 2 * tw + k - 1;
+        long channelStride = (long)height * cols, stride = height * tw + 16, planeStride = channels * stride;
+        var packed = Random((int)(channels * channelStride + 64), 7);
+        var a = new float[unrolled.Count * planeStride];
+        var b = new float[unrolled.Count * planeStride];
+        fixed (float* p = packed, pa = a, pb = b)
+        {
+            WinogradRows.TransformInput(unrolled, p, channels, channelStride, cols, height, tw, pa, stride, planeStride);
+            WinogradRows.TransformInput(tables, p, channels, channelStride, cols, height, tw, pb, stride, planeStride);
+        }
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(Math.Abs(a[i] - b[i]) <= 1e-6 * (1 + Math.Abs(b[i])), $"k {k}, element {i}: {a[i]} against {b[i]}");
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Conv2d_matches_reference(int inC, int outC, int k, int inH, int inW, int batch)
