@@ -8,7 +8,7 @@
 // input channels and kernel rows, are matrix products (transformed weights × transformed input rows) on the band engine's
 // 4-channel grid tiles, with tiles of outputs in the vector lanes: one term per (input channel, kernel row), reading the
 // transformed row under the tile's row plus the kernel row. Toom–Cook with the finite points' denominators in G, which is
-// computed in float64 once per call: Bᵀ and Aᵀ hold small integers, exact in float. The weight gradient runs the
+// applied to the weights in float64 once per call: Bᵀ and Aᵀ hold small integers, exact in float. The weight gradient runs the
 // transposed F(k, 2) over the whole row (WinogradRowsWeightGradient), whose Bᵀ is F(2, k)'s.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -46,6 +46,17 @@ internal static unsafe class WinogradRows
     /// Σ_ξ TransposedOutput[u·Count + ξ]·(product ξ).</summary>
     internal sealed record PlaneSet(int K, int Count, float[] Input, double[] Weight, float[] Output, float[] Point, float[] TransposedOutput)
     {
+        /// <summary>Weight transposed for TransformWeights: tap u's coefficients of the planes, 16 doubles apart.</summary>
+        public double[] WeightColumns { get; } = Columns(K, Count, Weight);
+
+        private static double[] Columns(int k, int count, double[] weight)
+        {
+            var columns = new double[16 * k];
+            for (int u = 0; u < k; u++)
+            for (int xi = 0; xi < count; xi++) columns[16 * u + xi] = weight[xi * k + u];
+            return columns;
+        }
+
         public static PlaneSet Of(int k, params (int Offset, int Taps)[] segments)
         {
             int count = segments.Sum(s => s.Taps + 1), plane = 0;
@@ -124,34 +135,37 @@ internal static unsafe class WinogradRows
     }
 
     /// <summary>u[ξ·xiStride + o·inC·k + i·k + kh] = weight of plane ξ (see PlaneSet) for output channels o of block `block`
-    /// (4 of them; those past outC get zeros), g = row kh of W(o, i), or row k − 1 − kh reversed when `flip`.</summary>
+    /// (4 of them; those past outC get zeros), g = row kh of W(o, i), or row k − 1 − kh reversed when `flip`. All planes of a
+    /// row at once, in float64: k multiply-adds of broadcast taps with the planes' coefficient columns (at most 16 planes).</summary>
     public static void TransformWeights(PlaneSet set, WeightView w, bool flip, int block, int outC, int inC, float* u, long xiStride)
     {
-        int k = set.K;
-        Span<double> g = stackalloc double[k];
-        for (int j = 0; j < 4; j++)
-        {
-            int o = block * 4 + j;
-            float* dst = u + (long)o * inC * k;
-            for (int i = 0; i < inC; i++)
-            for (int kh = 0; kh < k; kh++)
+        int k = set.K, count = set.Count;
+        var lanes = stackalloc double[16];
+        fixed (double* columns = set.WeightColumns)
+            for (int j = 0; j < 4; j++)
             {
-                long at = (long)i * k + kh;
-                if (o >= outC)
+                int o = block * 4 + j;
+                float* dst = u + (long)o * inC * k;
+                for (int i = 0; i < inC; i++)
+                for (int kh = 0; kh < k; kh++)
                 {
-                    for (int xi = 0; xi < set.Count; xi++) dst[xi * xiStride + at] = 0f;
-                    continue;
-                }
-                float* row = w.Data + (long)o * w.OutStride + (long)i * w.InStride + (flip ? k - 1 - kh : kh) * k;
-                for (int v = 0; v < k; v++) g[v] = flip ? row[k - 1 - v] : row[v];
-                for (int xi = 0; xi < set.Count; xi++)
-                {
-                    double sum = 0;
-                    for (int v = 0; v < k; v++) sum += set.Weight[xi * k + v] * g[v];
-                    dst[xi * xiStride + at] = (float)sum;
+                    long at = (long)i * k + kh;
+                    Vector512<double> low = Vector512<double>.Zero, high = Vector512<double>.Zero;
+                    if (o < outC)
+                    {
+                        float* row = w.Data + (long)o * w.OutStride + (long)i * w.InStride + (flip ? k - 1 - kh : kh) * k;
+                        for (int v = 0; v < k; v++)
+                        {
+                            var tap = Vector512.Create((double)(flip ? row[k - 1 - v] : row[v]));
+                            low = Vector512.FusedMultiplyAdd(tap, Vector512.Load(columns + 16 * v), low);
+                            high = Vector512.FusedMultiplyAdd(tap, Vector512.Load(columns + 16 * v + 8), high);
+                        }
+                    }
+                    low.Store(lanes);
+                    high.Store(lanes + 8);
+                    for (int xi = 0; xi < count; xi++) dst[xi * xiStride + at] = (float)lanes[xi];
                 }
             }
-        }
     }
 
     /// <summary>v[ξ·xiStride + i·stride + r·tw + tx] = input of plane ξ (see PlaneSet) over d = packed[i][r][2tx .. 2tx + k],
