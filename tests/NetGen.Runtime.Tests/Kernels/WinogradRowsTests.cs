@@ -206,6 +206,27 @@ public class WinogradRowsTests
         Assert.True(winogradError <= 3 * directError, $"the rows' max error {winogradError:G3} (k {k}), the direct engine's {directError:G3}");
     }
 
+    /// <summary>A batch-statistics training forward (the scope generated networks with batch norm open around
+    /// Forward(training: true)) runs 5×5 and 7×7 layers on the direct sums; the scope restores what it found, and a default
+    /// one does nothing. The weight gradient and the 3×3 Winograd are not affected.</summary>
+    [Fact]
+    public void A_batch_statistics_forward_turns_the_rows_off()
+    {
+        var v = VectorPath.Vector512;
+        bool Rows() => WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 7, 3);
+        using (KernelModes.BatchStatisticsForward())
+        {
+            Assert.False(Rows());
+            Assert.Equal(Winograd.Enabled, Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));
+            Assert.Equal(Winograd.Enabled, WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 1, 3));
+            using (KernelModes.BatchStatisticsForward()) Assert.False(Rows());
+            Assert.False(Rows());
+        }
+        Assert.Equal(Winograd.Enabled, Rows());
+        using (default(KernelModes.RowsScope)) Assert.Equal(Winograd.Enabled, Rows());
+        Assert.Equal(Winograd.Enabled, Rows());
+    }
+
     [Fact]
     public void Applies_only_to_same_size_5x5_and_7x7_correlations_on_whole_vectors()
     {
