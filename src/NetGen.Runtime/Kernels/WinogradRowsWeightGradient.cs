@@ -66,9 +66,9 @@ internal static unsafe class WinogradRowsWeightGradient
         var job = new SegmentJob
         {
             Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, Planes = planes, PairBlocks = pairBlocks,
-            SegmentRows = segmentRows, ChunkRows = chunkRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
+            Plan = plan, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
-            Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
+            TransformedA = transformedA,
         };
         if (unpoolA != null)
         {
@@ -106,45 +106,28 @@ internal static unsafe class WinogradRowsWeightGradient
     /// packed and transformed, [ξ][b][row][tile]; A's rows transposed to [position][a] and transformed, [ξ][tile][a]; then per
     /// product ξ and block of 4 pairs the 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes,
     /// into the segment's products [ξ][pair][a].</summary>
-    private struct SegmentJob : IParallelJob
+    private struct SegmentJob : IParallelJob, ISegmentChunks
     {
         public VectorPath Path;
         public float* A, B, Products;
-        public int AC, AStride, H, W, BC, K, Planes, PairBlocks, SegmentRows, ChunkRows, PerSample;
+        public int AC, AStride, H, W, BC, K, Planes, PairBlocks;
+        public SegmentPlan Plan;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
         public UnpooledInput Unpool;
         /// <summary>With Unpool: per segment, the argmax that hit their own cell in its rows.</summary>
         public long* SegmentHits;
-        /// <summary>Groups of BlocksPerGroup pair blocks per segment; TransformedA[worker]: the segment whose A that thread's
-        /// buffer holds transformed (−1: none).</summary>
-        public int Groups, BlocksPerGroup;
+        /// <summary>TransformedA[worker]: the segment whose A that thread's buffer holds transformed (−1: none).</summary>
         public int* TransformedA;
 
-        public void Execute(int task, int worker)
-        {
-            int segment = task / Groups, group = task % Groups;
-            int n = segment / PerSample, y0 = segment % PerSample * SegmentRows;
-            int block0 = group * BlocksPerGroup, block1 = Math.Min(PairBlocks, block0 + BlocksPerGroup);
-            int rows = Math.Min(SegmentRows, H - y0);
-            float* sums = Products + segment * ProductFloats;
-            // A segment of several chunks sums each chunk after the first apart and adds it on, in the chunks' order.
-            float* partial = rows > ChunkRows ? Workspace.Current.Get<float>(ScratchSlot.ThreadProducts, ProductFloats) : null;
-            long hits = 0;
-            for (int r0 = 0; r0 < rows; r0 += ChunkRows)
-            {
-                float* target = r0 == 0 ? sums : partial;
-                hits += Chunk(segment, n, y0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
-                if (r0 > 0) SegmentPlan.AddChunk(sums, partial, Planes, PairBlocks, block0, block1, AStride);
-            }
-            // Every thread that transforms the segment's A counts the same hits.
-            if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;
-        }
+        public void Execute(int task, int worker) =>
+            SegmentPlan.RunTask(ref this, Plan, task, worker, H, PairBlocks, Planes, AStride, Products, ProductFloats,
+                Unpool.Values != null ? SegmentHits : null);
 
         /// <summary>Rows y0 .. y0 + rows − 1 of sample n for pair blocks [block0, block1): their sums into `sums` [ξ][pair][a].
         /// Returns the argmax hits of the rows of A it unpooled, or −1 where its thread's transformed A was kept from an
         /// earlier task of the same (one-chunk) segment.</summary>
-        private readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
+        public readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
             int k = K, planes = Planes, pairs = BC * k;
             var set = WinogradRows.Forward(k);

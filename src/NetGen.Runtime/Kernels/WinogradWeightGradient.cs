@@ -64,9 +64,9 @@ internal static unsafe class WinogradWeightGradient
         var job = new SegmentJob
         {
             Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, BBlocks = bBlocks,
-            SegmentRows = segmentRows, ChunkRows = chunkRows, PerSample = perSample, TileStride = tileStride, BProductStride = bProductStride,
+            Plan = plan, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
-            Groups = groups, BlocksPerGroup = blocksPerGroup, TransformedA = transformedA,
+            TransformedA = transformedA,
         };
         if (unpoolA != null)
         {
@@ -110,45 +110,28 @@ internal static unsafe class WinogradWeightGradient
     /// transformed, [ξ][b][tile]; A's rows transposed to [position][a] and transformed, [ξ][tile][a]; then per product ξ and
     /// block of 4 channels of B the 4-channel grid tiles sum over the segment's tiles, channels of A in the lanes, into the
     /// segment's products [ξ][b][a].</summary>
-    private struct SegmentJob : IParallelJob
+    private struct SegmentJob : IParallelJob, ISegmentChunks
     {
         public VectorPath Path;
         public float* A, B, Products;
-        public int AC, AStride, H, W, BC, BBlocks, SegmentRows, ChunkRows, PerSample;
+        public int AC, AStride, H, W, BC, BBlocks;
+        public SegmentPlan Plan;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
         public UnpooledInput Unpool;
         /// <summary>With Unpool: per segment, the argmax that hit their own cell in its rows.</summary>
         public long* SegmentHits;
-        /// <summary>Groups of BlocksPerGroup channel blocks of B per segment; TransformedA[worker]: the segment whose A that
-        /// thread's buffer holds transformed (−1: none).</summary>
-        public int Groups, BlocksPerGroup;
+        /// <summary>TransformedA[worker]: the segment whose A that thread's buffer holds transformed (−1: none).</summary>
         public int* TransformedA;
 
-        public void Execute(int task, int worker)
-        {
-            int segment = task / Groups, group = task % Groups;
-            int n = segment / PerSample, ty0 = segment % PerSample * SegmentRows;
-            int block0 = group * BlocksPerGroup, block1 = Math.Min(BBlocks, block0 + BlocksPerGroup);
-            int rows = Math.Min(SegmentRows, H / 2 - ty0);
-            float* sums = Products + segment * ProductFloats;
-            // A segment of several chunks sums each chunk after the first apart and adds it on, in the chunks' order.
-            float* partial = rows > ChunkRows ? Workspace.Current.Get<float>(ScratchSlot.ThreadProducts, ProductFloats) : null;
-            long hits = 0;
-            for (int r0 = 0; r0 < rows; r0 += ChunkRows)
-            {
-                float* target = r0 == 0 ? sums : partial;
-                hits += Chunk(segment, n, ty0 + r0, Math.Min(ChunkRows, rows - r0), block0, block1, worker, rows <= ChunkRows, target);
-                if (r0 > 0) SegmentPlan.AddChunk(sums, partial, 16, BBlocks, block0, block1, AStride);
-            }
-            // Every thread that transforms the segment's A counts the same hits.
-            if (Unpool.Values != null && hits >= 0) SegmentHits[segment] = hits;
-        }
+        public void Execute(int task, int worker) =>
+            SegmentPlan.RunTask(ref this, Plan, task, worker, H / 2, BBlocks, 16, AStride, Products, ProductFloats,
+                Unpool.Values != null ? SegmentHits : null);
 
         /// <summary>Tile rows ty0 .. ty0 + rows − 1 of sample n for channel blocks [block0, block1) of B: their sums into
         /// `sums` [ξ][b][a]. Returns the argmax hits of the rows of A it unpooled, or −1 where its thread's transformed A was
         /// kept from an earlier task of the same (one-chunk) segment.</summary>
-        private readonly long Chunk(int segment, int n, int ty0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
+        public readonly long Chunk(int segment, int n, int ty0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
             int b0 = 4 * block0, b1 = Math.Min(BC, 4 * block1);
             int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
@@ -356,6 +339,28 @@ internal readonly record struct SegmentPlan(int ChunkRows, int PerSample, int Se
         return new SegmentPlan(chunkRows, perSample, segmentRows, batch * perSample, groups, blocksPerGroup);
     }
 
+    /// <summary>One task of a segment job: segment task / Groups, group of blocks task % Groups; its rows chunk by chunk
+    /// (job.Chunk), each chunk after the first summed apart and added on in order; the argmax hits its chunks counted go
+    /// to segmentHits (where not null and not −1: a thread that kept its transformed A counts none).</summary>
+    public static unsafe void RunTask<TJob>(ref TJob job, in SegmentPlan plan, int task, int worker, int totalRows, int blocks, int planes,
+        int aStride, float* products, long productFloats, long* segmentHits) where TJob : struct, ISegmentChunks
+    {
+        int segment = task / plan.Groups, group = task % plan.Groups;
+        int n = segment / plan.PerSample, row0 = segment % plan.PerSample * plan.SegmentRows;
+        int block0 = group * plan.BlocksPerGroup, block1 = Math.Min(blocks, block0 + plan.BlocksPerGroup);
+        int rows = Math.Min(plan.SegmentRows, totalRows - row0);
+        float* sums = products + segment * productFloats;
+        float* partial = rows > plan.ChunkRows ? Workspace.Current.Get<float>(ScratchSlot.ThreadProducts, productFloats) : null;
+        long hits = 0;
+        for (int r0 = 0; r0 < rows; r0 += plan.ChunkRows)
+        {
+            hits += job.Chunk(segment, n, row0 + r0, Math.Min(plan.ChunkRows, rows - r0), block0, block1, worker, rows <= plan.ChunkRows,
+                r0 == 0 ? sums : partial);
+            if (r0 > 0) AddChunk(sums, partial, planes, blocks, block0, block1, aStride);
+        }
+        if (segmentHits != null && hits >= 0) segmentHits[segment] = hits;
+    }
+
     /// <summary>sums += partial over blocks [block0, block1) of each of the planes (layout [plane][block][4][aStride]).</summary>
     public static unsafe void AddChunk(float* sums, float* partial, int planes, int blocks, int block0, int block1, int aStride)
     {
@@ -365,4 +370,11 @@ internal readonly record struct SegmentPlan(int ChunkRows, int PerSample, int Se
             for (long i = at; i < end; i += 16) (Vector512.Load(sums + i) + Vector512.Load(partial + i)).Store(sums + i);
         }
     }
+}
+
+/// <summary>A segment job's chunk: rows row0 .. row0 + rows − 1 of sample n for blocks [block0, block1), summed into `sums`;
+/// returns the argmax hits of the rows of A it unpooled, or −1 where its thread kept an earlier task's transformed A.</summary>
+internal unsafe interface ISegmentChunks
+{
+    long Chunk(int segment, int n, int row0, int rows, int block0, int block1, int worker, bool keepA, float* sums);
 }
