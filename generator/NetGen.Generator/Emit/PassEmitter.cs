@@ -74,7 +74,7 @@ internal static class PassEmitter
                 """);
             if (plan.TrainsWholeBatch)
             {
-                writer.WriteLine("// Batch norm's training statistics amplify the forward's rounding: its 5×5 and 7×7 convolutions run direct sums then.");
+                writer.WriteLine("// Batch norm's training statistics amplify the forward's rounding: its 5×5 and 7×7 Conv2d layers run direct sums then.");
                 writer.WriteLine("using var kernelMode = training ? global::NetGen.Kernels.KernelModes.BatchStatisticsForward() : default;");
             }
             WriteClockStart(writer);

@@ -12,7 +12,7 @@ internal static class KernelOptions
     [ThreadStatic] private static int maxVectorWidth;
     [ThreadStatic] private static int maxThreads;
     [ThreadStatic] private static bool directOnly;
-    [ThreadStatic] private static bool rowsOff;
+    [ThreadStatic] private static bool rowsOff, batchStatisticsForward;
 
     /// <summary>Widest vector, in bits, that kernels called from this thread may use; 0 means no cap.
     /// 256 forces the Vector256 path, anything below 256 the scalar one.</summary>
@@ -42,18 +42,36 @@ internal static class KernelOptions
     public static bool WinogradAllowed => !directOnly;
 
     /// <summary>Whether 5×5 and 7×7 correlations called now from this thread may run Winograd along rows (WinogradRows):
-    /// not under DirectOnly, nor in a batch-statistics forward (KernelModes.BatchStatisticsForward).</summary>
+    /// not under DirectOnly, nor in a Conv2d forward of a batch-statistics training forward (RowsOffInBatchStatistics).</summary>
     public static bool WinogradRowsAllowed => !directOnly && !rowsOff;
 
-    /// <summary>Turns Winograd along rows off on this thread; returns the previous setting for the scope to restore.</summary>
-    internal static bool EnterRowsOff()
+    /// <summary>Marks this thread's calls as a batch-statistics training forward (KernelModes.BatchStatisticsForward);
+    /// returns the previous setting for the scope to restore.</summary>
+    internal static bool EnterBatchStatisticsForward()
     {
-        bool previous = rowsOff;
-        rowsOff = true;
+        bool previous = batchStatisticsForward;
+        batchStatisticsForward = true;
         return previous;
     }
 
-    internal static void RestoreRowsOff(bool previous) => rowsOff = previous;
+    internal static void RestoreBatchStatisticsForward(bool previous) => batchStatisticsForward = previous;
+
+    /// <summary>For a Conv2d forward: in a batch-statistics training forward, Winograd along rows off until disposed.</summary>
+    internal static RowsScope RowsOffInBatchStatistics()
+    {
+        if (!batchStatisticsForward) return default;
+        var scope = new RowsScope(rowsOff, active: true);
+        rowsOff = true;
+        return scope;
+    }
+
+    internal readonly struct RowsScope(bool previous, bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active) rowsOff = previous;
+        }
+    }
 
     /// <summary>Runs every correlation on the direct tiles on this thread until the returned scope is disposed: tests compare
     /// the two engines on the same shapes.</summary>
@@ -92,24 +110,25 @@ internal static class KernelOptions
 public static class KernelModes
 {
     /// <summary>A training-mode forward whose batch norms normalize with the batch's own statistics: until the scope is
-    /// disposed, 5×5 and 7×7 convolutions called from this thread run their direct sums instead of Winograd along rows.
-    /// Measured on SegNet-Basic 180×240 at batch 8: its training amplifies the forward's rounding about 10⁴-fold, and every
-    /// Winograd variant of its 7×7 forward tried (four, some more accurate than the direct sums on random data) put the
-    /// weight gradients 2.5–6.4e-2 from float64 where the direct sums put them 1.2e-2 and libtorch float32 1.5e-2. The
-    /// input and weight gradients (the backward) and inference keep Winograd: they left that check unchanged. The 3×3
-    /// layers keep theirs (F(2×2, 3×3), no such effect seen).</summary>
-    public static RowsScope BatchStatisticsForward() => new(KernelOptions.EnterRowsOff(), active: true);
+    /// disposed, 5×5 and 7×7 Conv2d forwards called from this thread run their direct sums instead of Winograd along rows.
+    /// Measured on SegNet-Basic 180×240 at batch 8: its training amplifies the forward's rounding about 10⁴-fold, and with
+    /// the rows in its encoder's 7×7 forwards (conv → batch norm → ReLU → 2×2 pool; every variant tried, four, some more
+    /// accurate than the direct sums on random data) the weight gradients landed 2.5–6.4e-2 from float64, where the direct
+    /// sums put them 1.2e-2 and libtorch float32 1.5e-2. With the rows in its decoder's forwards (transposed convolutions
+    /// after unpools) they stayed at 1.1e-2, as with them in the backward and in inference, which keep them. The 3×3 layers
+    /// keep theirs (F(2×2, 3×3), no such effect seen).</summary>
+    public static ForwardScope BatchStatisticsForward() => new(KernelOptions.EnterBatchStatisticsForward(), active: true);
 
     /// <summary>Restores the setting it found (a default scope does nothing).</summary>
-    public readonly struct RowsScope : IDisposable
+    public readonly struct ForwardScope : IDisposable
     {
         private readonly bool _previous, _active;
 
-        internal RowsScope(bool previous, bool active) => (_previous, _active) = (previous, active);
+        internal ForwardScope(bool previous, bool active) => (_previous, _active) = (previous, active);
 
         public void Dispose()
         {
-            if (_active) KernelOptions.RestoreRowsOff(_previous);
+            if (_active) KernelOptions.RestoreBatchStatisticsForward(_previous);
         }
     }
 }

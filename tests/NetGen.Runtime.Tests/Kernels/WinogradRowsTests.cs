@@ -207,24 +207,49 @@ public class WinogradRowsTests
     }
 
     /// <summary>A batch-statistics training forward (the scope generated networks with batch norm open around
-    /// Forward(training: true)) runs 5×5 and 7×7 layers on the direct sums; the scope restores what it found, and a default
-    /// one does nothing. The weight gradient and the 3×3 Winograd are not affected.</summary>
+    /// Forward(training: true)) runs 5×5 and 7×7 Conv2d forwards on the direct sums (their bits) and keeps the rows for
+    /// ConvTranspose2d forwards; the scope restores what it found, and a default one does nothing.</summary>
     [Fact]
-    public void A_batch_statistics_forward_turns_the_rows_off()
+    public void A_batch_statistics_forward_runs_conv2d_on_direct_sums()
     {
-        var v = VectorPath.Vector512;
-        bool Rows() => WinogradRows.Applies(v, 16, 32, 32, 32, 32, 32, 7, 3);
+        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
+        var g = ConvCase.Conv(16, 16, 7, 1, 3, 12, 32);
+        var gt = ConvCase.Mirror(g);
+        var x = Random(2 * g.InSize, 1);
+        var w = Random(g.WeightSize, 2);
+        var b = Random(g.OutC, 3);
+        using var scope = KernelOptions.Override(512, 2);
+        float[] Conv()
+        {
+            var y = new float[2 * g.OutSize];
+            Conv2dKernel.Forward(x, w, b, y, 2, g);
+            return y;
+        }
+
+        float[] Deconv()
+        {
+            var y = new float[2 * gt.OutSize];
+            ConvTranspose2dKernel.Forward(x, w, b, y, 2, gt);
+            return y;
+        }
+
+        float[] rowsConv = Conv(), rowsDeconv = Deconv(), directConv, directDeconv;
+        using (KernelOptions.DirectOnly())
+        {
+            directConv = Conv();
+            directDeconv = Deconv();
+        }
+        Assert.False(rowsConv.AsSpan().SequenceEqual(directConv));
         using (KernelModes.BatchStatisticsForward())
         {
-            Assert.False(Rows());
-            Assert.Equal(Winograd.Enabled, Winograd.Applies(v, 16, 32, 32, 32, 32, 32, 3, 1));
-            Assert.Equal(Winograd.Enabled, WinogradRowsWeightGradient.Applies(v, 32, 16, 16, 16, 16, 16, 7, 1, 3));
-            using (KernelModes.BatchStatisticsForward()) Assert.False(Rows());
-            Assert.False(Rows());
+            Same<float>(directConv, Conv(), "Conv2d in the scope");
+            Same<float>(rowsDeconv, Deconv(), "ConvTranspose2d in the scope");
+            using (KernelModes.BatchStatisticsForward()) Same<float>(directConv, Conv(), "nested");
+            Same<float>(directConv, Conv(), "after a nested scope");
         }
-        Assert.Equal(Winograd.Enabled, Rows());
-        using (default(KernelModes.RowsScope)) Assert.Equal(Winograd.Enabled, Rows());
-        Assert.Equal(Winograd.Enabled, Rows());
+        Same<float>(rowsConv, Conv(), "after the scope");
+        using (default(KernelModes.ForwardScope)) Same<float>(rowsConv, Conv(), "a default scope");
+        Assert.False(rowsDeconv.AsSpan().SequenceEqual(directDeconv));
     }
 
     [Fact]
