@@ -54,7 +54,7 @@ internal static unsafe class CorrelationBands
         // 2×2 tiles, an even number of rows.
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
             && (pool == null || pool->Pool.Stride == 2);
-        // A 5×5 or 7×7 kernel with "same" padding on rows of whole vectors takes Winograd along rows (see WinogradRows).
+        // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
         if (winograd || winogradRows) gridVectors = 0;
         int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
