@@ -54,14 +54,8 @@ internal static unsafe class WinogradRowsWeightGradient
         long tileStride = Winograd.OddLines((long)(rowsA + k - 1) * tw + 16), bProductStride = Winograd.OddLines(bC * tileStride);
         long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
 
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
-        for (int t = 0; t < maxTiles; t++)
-        {
-            taps[t] = t * aStride;
-            taps[maxTiles + t] = t;
-        }
+        int* taps = SegmentPlan.Taps(ws, maxTiles, aStride, threads);
         int* transformedA = taps + 2 * maxTiles;
-        for (int i = 0; i < threads; i++) transformedA[i] = -1;
         float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
         var job = new SegmentJob
         {
@@ -75,18 +69,7 @@ internal static unsafe class WinogradRowsWeightGradient
             job.Unpool = *unpoolA;
             job.SegmentHits = ws.Get<long>(ScratchSlot.Counts, segments);
         }
-        WorkerPool.Run(ref job, segments * groups, threads);
-        if (unpoolA != null && WinogradWeightGradient.TotalHits(job.SegmentHits, segments) != (long)batch * aC * unpoolA->Pool.OutPlane)
-        {
-            // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does (an index outside the plane throws
-            // here, before dw is touched), then the same sums on that, as a call given the unpooled tensor makes them.
-            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * h * w);
-            unpoolA->WriteTo(unpooled, batch * aC);
-            job.A = unpooled;
-            job.Unpool = default;
-            for (int i = 0; i < threads; i++) transformedA[i] = -1;
-            WorkerPool.Run(ref job, segments * groups, threads);
-        }
+        SegmentPlan.Run(ref job, plan, threads, ws, unpoolA, job.SegmentHits, transformedA, batch, aC, (long)h * w);
 
         int tapCount = bC * k * k;
         float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
@@ -119,6 +102,12 @@ internal static unsafe class WinogradRowsWeightGradient
         public long* SegmentHits;
         /// <summary>TransformedA[worker]: the segment whose A that thread's buffer holds transformed (−1: none).</summary>
         public int* TransformedA;
+
+        public void UseUnpooled(float* a)
+        {
+            A = a;
+            Unpool = default;
+        }
 
         public void Execute(int task, int worker) =>
             SegmentPlan.RunTask(ref this, Plan, task, worker, H, PairBlocks, Planes, AStride, Products, ProductFloats,

@@ -52,14 +52,8 @@ internal static unsafe class WinogradWeightGradient
         long tileStride = Winograd.OddLines(maxTiles), bProductStride = Winograd.OddLines(bC * tileStride);
         long aProductStride = Winograd.OddLines((long)maxTiles * aStride);
 
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
-        for (int t = 0; t < maxTiles; t++)
-        {
-            taps[t] = t * aStride;
-            taps[maxTiles + t] = t;
-        }
+        int* taps = SegmentPlan.Taps(ws, maxTiles, aStride, threads);
         int* transformedA = taps + 2 * maxTiles;
-        for (int i = 0; i < threads; i++) transformedA[i] = -1;
         float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
         var job = new SegmentJob
         {
@@ -73,18 +67,7 @@ internal static unsafe class WinogradWeightGradient
             job.Unpool = *unpoolA;
             job.SegmentHits = ws.Get<long>(ScratchSlot.Counts, segments);
         }
-        WorkerPool.Run(ref job, segments * groups, threads);
-        if (unpoolA != null && TotalHits(job.SegmentHits, segments) != (long)batch * aC * unpoolA->Pool.OutPlane)
-        {
-            // Some argmax left its cell (or windows overlap): unpool as MaxUnpool2d does (an index outside the plane throws
-            // here, before dw is touched), then the same sums on that, as a call given the unpooled tensor makes them.
-            float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * h * w);
-            unpoolA->WriteTo(unpooled, batch * aC);
-            job.A = unpooled;
-            job.Unpool = default;
-            for (int i = 0; i < threads; i++) transformedA[i] = -1;
-            WorkerPool.Run(ref job, segments * groups, threads);
-        }
+        SegmentPlan.Run(ref job, plan, threads, ws, unpoolA, job.SegmentHits, transformedA, batch, aC, (long)h * w);
 
         int tapCount = bC * 9;
         float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
@@ -123,6 +106,12 @@ internal static unsafe class WinogradWeightGradient
         public long* SegmentHits;
         /// <summary>TransformedA[worker]: the segment whose A that thread's buffer holds transformed (−1: none).</summary>
         public int* TransformedA;
+
+        public void UseUnpooled(float* a)
+        {
+            A = a;
+            Unpool = default;
+        }
 
         public void Execute(int task, int worker) =>
             SegmentPlan.RunTask(ref this, Plan, task, worker, H / 2, BBlocks, 16, AStride, Products, ProductFloats,
@@ -339,6 +328,37 @@ internal readonly record struct SegmentPlan(int ChunkRows, int PerSample, int Se
         return new SegmentPlan(chunkRows, perSample, segmentRows, batch * perSample, groups, blocksPerGroup);
     }
 
+    /// <summary>Tap tables for a job over `maxTiles` tiles: [tile·aStride (A's offsets)][tile (B's)], then a "transformed A"
+    /// mark per thread, −1 (none).</summary>
+    public static unsafe int* Taps(Workspace ws, int maxTiles, int aStride, int threads)
+    {
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2L * maxTiles + threads);
+        for (int t = 0; t < maxTiles; t++)
+        {
+            taps[t] = t * aStride;
+            taps[maxTiles + t] = t;
+        }
+        for (int i = 0; i < threads; i++) taps[2 * maxTiles + i] = -1;
+        return taps;
+    }
+
+    /// <summary>Runs every task of the job. Where A is an unpool's output and some argmax left its cell (or windows overlap:
+    /// the segments' hits fall short), A is unpooled as MaxUnpool2d does (an index outside the plane throws here, before dw
+    /// is touched) and the tasks run again on that, the same sums a call given the unpooled tensor makes.</summary>
+    public static unsafe void Run<TJob>(ref TJob job, in SegmentPlan plan, int threads, Workspace ws, UnpooledInput* unpoolA,
+        long* segmentHits, int* transformedA, int batch, int aC, long plane) where TJob : unmanaged, IParallelJob, ISegmentChunks
+    {
+        int tasks = plan.Segments * plan.Groups;
+        WorkerPool.Run(ref job, tasks, threads);
+        if (unpoolA == null || WinogradWeightGradient.TotalHits(segmentHits, plan.Segments) == (long)batch * aC * unpoolA->Pool.OutPlane)
+            return;
+        float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, batch * aC * plane);
+        unpoolA->WriteTo(unpooled, batch * aC);
+        job.UseUnpooled(unpooled);
+        for (int i = 0; i < threads; i++) transformedA[i] = -1;
+        WorkerPool.Run(ref job, tasks, threads);
+    }
+
     /// <summary>One task of a segment job: segment task / Groups, group of blocks task % Groups; its rows chunk by chunk
     /// (job.Chunk), each chunk after the first summed apart and added on in order; the argmax hits its chunks counted go
     /// to segmentHits (where not null and not −1: a thread that kept its transformed A counts none).</summary>
@@ -377,4 +397,7 @@ internal readonly record struct SegmentPlan(int ChunkRows, int PerSample, int Se
 internal unsafe interface ISegmentChunks
 {
     long Chunk(int segment, int n, int row0, int rows, int block0, int block1, int worker, bool keepA, float* sums);
+
+    /// <summary>Reads A from `a` from now on, unpooled already.</summary>
+    void UseUnpooled(float* a);
 }
