@@ -18,9 +18,13 @@ namespace NetGen.Kernels;
 
 internal static unsafe class WinogradRows
 {
-    /// <summary>Transformed input a thread keeps per band: bands are cut to fit (the planes of every input channel's rows). On
-    /// 64→64 7×7 at 360×480 (9-row bands) 4, 6 and 8 MB ran alike within the host's noise, 12 and 16 MB 10–15 % slower.</summary>
-    private const long TransformedBytes = 8L << 20;
+    /// <summary>Transformed input a thread keeps per band: bands are cut to fit (the planes of every input channel's rows).
+    /// Rows 480 wide ran best with the smallest bands: 64→64 7×7 forward at 180×480 took 113–117 ms with 5 MB (3-row bands),
+    /// 119 with 4, 123–124 with 8 (9-row bands), while 360×240 took 110–115 ms with any of them; SegNet360x480's train step
+    /// in the profile, runs alternated: deconv1 forward 242 ms with 5 MB against 245–256 with 8, its backward 466–480
+    /// against 479–489 (a first comparison had found 4–8 MB alike within the host's noise). 12 and 16 MB ran 10–15 % slower
+    /// than 8.</summary>
+    private const long TransformedBytes = 5L << 20;
 
     private static readonly double[] Points = [0, 1, -1, 2, -2, 0.5, -0.5];
 
