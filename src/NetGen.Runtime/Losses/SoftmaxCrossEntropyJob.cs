@@ -44,6 +44,7 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
         float* x = Logits + sample, dx = Gradient == null ? null : Gradient + sample;
         int* y = Labels + (long)n * Plane;
         float* max = stackalloc float[256], sum = stackalloc float[256], logSum = stackalloc float[256];
+        float* xLabel = stackalloc float[256], w = stackalloc float[256];
         double loss = 0;
         for (; p <= end - segment; p += segment)
         {
@@ -64,26 +65,44 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
                     if (dc != null) TLanes.Store(e, dc + v);
                 }
             }
-            // The label-dependent terms, pixel by pixel: one logit per pixel, the weight and the ignore test. `sum` becomes
-            // the gradient factor Scale·w / Σexp.
-            for (int v = 0; v < segment; v += count) TLanes.Store(TLanes.Log(TLanes.Load(sum + v)), logSum + v);
-            for (int i = 0; i < segment; i++)
+            // The label-dependent terms, vector by vector: each class's lanes pick its logit and weight (0 for an ignored label,
+            // which matches no class), `sum` becomes the gradient factor Scale·w / Σexp, and the loss adds up in double.
+            TV scale = TLanes.Create(Scale);
+            for (int v = 0; v < segment; v += count)
             {
-                int label = y[p + i];
-                float w = Weight(label);
-                if (w != 0f) loss += w * ((double)logSum[i] + max[i] - x[(long)label * Plane + p + i]);
-                sum[i] = Scale * w / sum[i];
+                TV labelLogit = TLanes.Zero, weight = TLanes.Zero;
+                for (int c = 0; c < Classes; c++)
+                {
+                    TV mask = TLanes.LabelMask(y + p + v, c);
+                    labelLogit = TLanes.Select(mask, TLanes.Load(x + (long)c * Plane + p + v), labelLogit);
+                    weight = TLanes.Select(mask, TLanes.Create(ClassWeight(c)), weight);
+                }
+                TLanes.Store(labelLogit, xLabel + v);
+                TLanes.Store(weight, w + v);
+                TV total = TLanes.Load(sum + v);
+                TLanes.Store(TLanes.Log(total), logSum + v);
+                TLanes.Store(TLanes.Divide(TLanes.Multiply(scale, weight), total), sum + v);
             }
+            // Four running sums in a fixed order (one would chain every pixel's add behind the last).
+            double l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+            for (int i = 0; i < segment; i += 4)
+            {
+                l0 += Term(w[i], logSum[i], max[i], xLabel[i]);
+                l1 += Term(w[i + 1], logSum[i + 1], max[i + 1], xLabel[i + 1]);
+                l2 += Term(w[i + 2], logSum[i + 2], max[i + 2], xLabel[i + 2]);
+                l3 += Term(w[i + 3], logSum[i + 3], max[i + 3], xLabel[i + 3]);
+            }
+            loss += (l0 + l1) + (l2 + l3);
             if (dx == null) continue;
+            // ∂/∂x_c = Scale·w·softmax_c − Scale·w on the label's class.
             for (int c = 0; c < Classes; c++)
             {
                 float* dc = dx + (long)c * Plane + p;
-                for (int v = 0; v < segment; v += count) TLanes.Store(TLanes.Multiply(TLanes.Load(dc + v), TLanes.Load(sum + v)), dc + v);
-            }
-            for (int i = 0; i < segment; i++)
-            {
-                int label = y[p + i];
-                if (!Ignored(label)) dx[(long)label * Plane + p + i] -= Scale * Weight(label);
+                for (int v = 0; v < segment; v += count)
+                {
+                    TV onLabel = TLanes.Select(TLanes.LabelMask(y + p + v, c), TLanes.Multiply(scale, TLanes.Load(w + v)), TLanes.Zero);
+                    TLanes.Store(TLanes.Subtract(TLanes.Multiply(TLanes.Load(dc + v), TLanes.Load(sum + v)), onLabel), dc + v);
+                }
             }
         }
         return loss + Pixels(n, p, end);
@@ -118,6 +137,15 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
         return loss;
     }
 
+    // One pixel's loss, w·(log Σexp + max − x_label), 0 where the weight is (an ignored label).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Term(float w, float logSum, float max, float labelLogit) =>
+        w == 0f ? 0 : w * ((double)logSum + max - labelLogit);
+
+    // The weight of class c's pixels: 0 if c is the ignored label.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly float ClassWeight(int c) => Weight(c);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly bool Ignored(int label) => HasIgnoreLabel && label == IgnoreLabel;
 
@@ -139,6 +167,11 @@ internal unsafe interface ILanes<TV> where TV : struct
     static abstract TV Multiply(TV a, TV b);
     static abstract TV Exp(TV value);
     static abstract TV Log(TV value);
+    static abstract TV Create(float value);
+    static abstract TV Divide(TV a, TV b);
+    /// <summary>All bits set in the lanes whose label (the ints at labels) is c.</summary>
+    static abstract TV LabelMask(int* labels, int c);
+    static abstract TV Select(TV mask, TV a, TV b);
 }
 
 internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
@@ -153,6 +186,10 @@ internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     public static Vector512<float> Exp(Vector512<float> value) => Vector512.Exp(value);
     public static Vector512<float> Log(Vector512<float> value) => Vector512.Log(value);
+    public static Vector512<float> Create(float value) => Vector512.Create(value);
+    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+    public static Vector512<float> LabelMask(int* labels, int c) => Vector512.Equals(Vector512.Load(labels), Vector512.Create(c)).AsSingle();
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
 }
 
 internal readonly unsafe struct Lanes256 : ILanes<Vector256<float>>
@@ -167,4 +204,8 @@ internal readonly unsafe struct Lanes256 : ILanes<Vector256<float>>
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     public static Vector256<float> Exp(Vector256<float> value) => Vector256.Exp(value);
     public static Vector256<float> Log(Vector256<float> value) => Vector256.Log(value);
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
+    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+    public static Vector256<float> LabelMask(int* labels, int c) => Vector256.Equals(Vector256.Load(labels), Vector256.Create(c)).AsSingle();
+    public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
 }
