@@ -25,6 +25,14 @@ public static class ProfileMode
         Console.WriteLine($"{network} ×{batch} {(training ? "train step" : "inference")}, unprofiled: {ms:0.00} ms per step, " +
                           $"{flops / ms / 1e6:0.0} GFLOP/s, {flops / ms / 1e6 / ThroughputColumn.PeakGflops:P1} of {ThroughputColumn.PeakGflops} GFLOP/s");
 
+        if (training)
+        {
+            var parts = new double[5];
+            for (int i = 0; i < iterations; i++) runner.TimedTrainStep(parts);
+            Console.WriteLine($"  its parts, unprofiled: zero gradients {parts[0] / iterations:0.000} ms, forward {parts[1] / iterations:0.000}, " +
+                              $"loss {parts[2] / iterations:0.000}, backward {parts[3] / iterations:0.000}, SGD {parts[4] / iterations:0.000}");
+        }
+
         if (runner.Network is not IProfiledNetwork profiled)
         {
             Console.WriteLine($"{info.Name} does not implement {nameof(IProfiledNetwork)}: no per-layer profile (the generator emits it).");
