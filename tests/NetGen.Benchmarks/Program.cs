@@ -4,7 +4,6 @@
 //   --sanity [iterations]        a quick Stopwatch timing of every engine on every workload
 //   --profile NET [it] [N] [train]  per-layer profile of one NetGen network (NET: SegNet360x480, SegNet180x240, Tiny64, Tiny256)
 //   --peak [threads]             the machine's AVX-512 FMA peak
-//   --argmax-diff [NET] [N]      pool argmax and gradient differences, 7×7 training forwards direct vs by rows (SegNet180x240 ×8)
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using NetGen.Benchmarks;
@@ -43,9 +42,6 @@ void Run()
             var numbers = args.Skip(2).Where(a => a.All(char.IsAsciiDigit)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
             ProfileMode.Run(args.Length > 1 ? args[1] : "SegNet360x480", numbers.Length > 0 ? numbers[0] : 5, numbers.Length > 1 ? numbers[1] : 1,
                 args.Contains("train"));
-            break;
-        case "--argmax-diff":
-            ArgmaxDiff.Run(args.Length > 1 ? args[1] : "SegNet180x240", Arg(2, 8));
             break;
         case "--peak":
             FmaPeak.Run(Arg(1, 2));

@@ -72,11 +72,6 @@ internal static class PassEmitter
                 input.CopyTo({{plan.Input.Field}});
 
                 """);
-            if (plan.TrainsWholeBatch)
-            {
-                writer.WriteLine("// Batch norm's training statistics amplify the forward's rounding: its 5×5 and 7×7 Conv2d layers run direct sums then.");
-                writer.WriteLine("using var kernelMode = training ? global::NetGen.Kernels.KernelModes.BatchStatisticsForward() : default;");
-            }
             WriteClockStart(writer);
             writer.WriteLine(plan.TrainsWholeBatch
                 ? "int step = training ? batch : SamplesPerRun; // batch norm's training statistics span the whole batch"

@@ -12,8 +12,6 @@ public static unsafe class Conv2dKernel
     {
         ConvArguments.RequireForward(x, w, b, y, batch, g);
         int kk = g.Kernel * g.Kernel;
-        // In a batch-statistics training forward a Conv2d keeps its direct sums (KernelModes.BatchStatisticsForward).
-        using var rows = KernelOptions.RowsOffInBatchStatistics();
         fixed (float* px = x, pw = w, pb = b, py = y)
             Correlation.Direct(px, g.InC, g.InH, g.InW, new WeightView(pw, g.InC * kk, kk), pb,
                 py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
@@ -34,7 +32,6 @@ public static unsafe class Conv2dKernel
         Spans.Require<float>(pooled, (long)batch * pool.OutSize, nameof(pooled));
         Spans.Require<int>(indices, (long)batch * pool.OutSize, nameof(indices));
         int kk = g.Kernel * g.Kernel;
-        using var rows = KernelOptions.RowsOffInBatchStatistics();
         fixed (float* px = x, pw = w, pb = b, pp = pooled)
         fixed (int* pi = indices)
             Correlation.DirectPooled(px, g.InC, g.InH, g.InW, new WeightView(pw, g.InC * kk, kk), pb,

@@ -93,8 +93,7 @@ internal static unsafe class WinogradRows
     internal static PlaneSet Whole(int k) => WholeSets[k / 2 - 2];
 
     /// <summary>Whether the band engine runs this stride-1 correlation by rows (see Forward): Vector512, a 5×5 or 7×7 kernel
-    /// with "same" padding, rows of an even number of outputs, at least 16, and at least 8 input and output channels; not for
-    /// a Conv2d forward in a batch-statistics training forward (KernelModes.BatchStatisticsForward).</summary>
+    /// with "same" padding, rows of an even number of outputs, at least 16, and at least 8 input and output channels.</summary>
     public static bool Applies(VectorPath path, int inC, int inH, int inW, int outC, int outH, int outW, int k, int pad) =>
         Winograd.Enabled && KernelOptions.WinogradRowsAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && pad == k / 2
         && inH == outH && inW == outW && outW % 2 == 0 && outW >= 16 && inC >= 8 && outC >= 8;

@@ -15,12 +15,13 @@ public sealed class LibTorchRunner : IDisposable
 
     /// <param name="type">Float32 for the benchmarks; Float64 gives the checks a near-exact answer to measure both
     /// float32 engines against.</param>
-    public LibTorchRunner(Workload workload, int threads = 2, ScalarType type = ScalarType.Float32)
+    /// <param name="argmax">Another engine's pool argmax to route this network's pools through (TorchNetwork.ForcedArgmax).</param>
+    public LibTorchRunner(Workload workload, int threads = 2, ScalarType type = ScalarType.Float32, IReadOnlyDictionary<int, int[]>? argmax = null)
     {
         torch.set_num_threads(threads);
         var info = workload.Info;
         int n = workload.Batch;
-        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info), type);
+        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info), type) { ForcedArgmax = argmax };
         using var input = tensor(BenchmarkNetworks.Input(info, n), [n, info.Input.C, info.Input.H, info.Input.W]);
         _input = input.to_type(type, copy: true);
         _labels = tensor(Array.ConvertAll(BenchmarkNetworks.Labels(info, n), l => (long)l), [n, info.Input.H, info.Input.W]);
@@ -64,6 +65,10 @@ public sealed class LibTorchRunner : IDisposable
                 gradients[p.Name] = _network[p.Name].grad!.to_type(ScalarType.Float32).data<float>().ToArray();
         return ((float)loss.to_type(ScalarType.Float64).item<double>(), gradients);
     }
+
+    /// <summary>With forced argmax: per pool of the last forward, the entries that differ from libtorch's own and the largest
+    /// gap, relative to the layer's largest input.</summary>
+    public IReadOnlyList<(int Layer, long Differing, double WorstGap)> ArgmaxReport => _network.ArgmaxReport;
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 // NetGen's side of a benchmark: the generated network loaded with the shared weights, an inference step, and a training step
 // (forward, softmax cross-entropy, backward, SGD) exactly like libtorch's.
 using System.Diagnostics;
+using System.Reflection;
 using NetGen.Losses;
 using NetGen.Model;
 using NetGen.Optimizers;
@@ -41,6 +42,21 @@ public sealed class NetGenRunner
         float loss = _loss.Forward(logits, _labels, _dlogits, Batch);
         Network.Backward(_dlogits, Batch);
         return loss;
+    }
+
+    /// <summary>The argmax of every max pool in the last forward, by layer index ([N, C, OH, OW] flat offsets in each input
+    /// plane), read from the generated network's private buffers (named after the layer: pool1 → _pool1Indices).</summary>
+    public Dictionary<int, int[]> PoolArgmax()
+    {
+        var result = new Dictionary<int, int[]>();
+        foreach (var layer in Network.Info.Layers.Where(l => l.Kind == LayerKind.MaxPool2d))
+        {
+            string field = "_" + char.ToLowerInvariant(layer.Name[0]) + layer.Name[1..] + "Indices";
+            var info = Network.GetType().GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)
+                ?? throw new InvalidOperationException($"{Network.GetType().Name} has no field {field} for pool '{layer.Name}'");
+            result[layer.Index] = (int[])info.GetValue(Network)!;
+        }
+        return result;
     }
 
     public void TrainStep()

@@ -43,6 +43,16 @@ public sealed class TorchNetwork : IDisposable
     /// <summary>Trainable parameters in <see cref="NetworkInfo.Parameters"/> order, for an optimizer.</summary>
     public IReadOnlyList<TorchParameter> Trainable => _trainable;
 
+    /// <summary>Argmax to route the max pools through, by pool layer index: another engine's indices [N, C, OH, OW] as flat
+    /// offsets in each input plane (libtorch's convention). A pool then outputs its input at those positions (gradients
+    /// flow back to them) and its unpool places values there; <see cref="ArgmaxReport"/> says how they compare with this
+    /// network's own argmax. Null: every pool takes its own.</summary>
+    public IReadOnlyDictionary<int, int[]>? ForcedArgmax { get; set; }
+
+    /// <summary>Per routed pool of the last Forward: the entries whose forced argmax differs from this network's own, and the
+    /// largest gap (own maximum − value at the forced position) relative to the layer's largest input magnitude.</summary>
+    public List<(int Layer, long Differing, double WorstGap)> ArgmaxReport { get; } = [];
+
     /// <summary>A parameter or running statistic by name, e.g. <c>conv1.weight</c> or <c>bn1.running_mean</c>.</summary>
     public Tensor this[string name] => _tensors[name];
 
@@ -50,6 +60,7 @@ public sealed class TorchNetwork : IDisposable
     public Tensor Forward(Tensor x, bool training)
     {
         var outputs = new Tensor[Info.Layers.Count];
+        ArgmaxReport.Clear();
         var pools = new Dictionary<int, (Tensor Indices, long[] InputSize)>();
         for (int i = 0; i < Info.Layers.Count; i++)
         {
@@ -89,10 +100,26 @@ public sealed class TorchNetwork : IDisposable
             strides: [g.Stride, g.Stride], padding: [g.Padding, g.Padding], output_padding: [padH, padW]);
     }
 
-    private static Tensor MaxPool2d(Tensor x, LayerInfo layer, Dictionary<int, (Tensor, long[])> pools)
+    private Tensor MaxPool2d(Tensor x, LayerInfo layer, Dictionary<int, (Tensor, long[])> pools)
     {
         var g = layer.Pool!.Value;
         var (y, indices) = F.max_pool2d_with_indices(x, [g.Kernel, g.Kernel], [g.Stride, g.Stride]);
+        if (ForcedArgmax != null && ForcedArgmax.TryGetValue(layer.Index, out var forced))
+        {
+            long count = y.numel();
+            if (forced.Length < count) throw new ArgumentException($"{layer.Name}: {forced.Length} forced argmax entries, expected {count}");
+            var routed = tensor(Array.ConvertAll(forced[..(int)count], i => (long)i), y.shape);
+            // The input at the forced positions: gather's gradient scatters back to them, as the pool's would to its own argmax.
+            var chosen = x.flatten(2).gather(2, routed.flatten(2)).view_as(y);
+            using (no_grad())
+            {
+                long differing = routed.ne(indices).sum().item<long>();
+                double gap = differing == 0 ? 0 : (y - chosen).max().to_type(ScalarType.Float64).item<double>()
+                    / Math.Max(x.abs().max().to_type(ScalarType.Float64).item<double>(), double.Epsilon);
+                ArgmaxReport.Add((layer.Index, differing, gap));
+            }
+            (y, indices) = (chosen, routed);
+        }
         // The unpool restores this full [N, C, H, W] shape: TorchSharp 0.107 mishandles a two-element output_size.
         pools[layer.Index] = (indices, x.shape);
         return y;

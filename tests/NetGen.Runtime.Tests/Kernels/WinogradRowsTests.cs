@@ -206,52 +206,6 @@ public class WinogradRowsTests
         Assert.True(winogradError <= 3 * directError, $"the rows' max error {winogradError:G3} (k {k}), the direct engine's {directError:G3}");
     }
 
-    /// <summary>A batch-statistics training forward (the scope generated networks with batch norm open around
-    /// Forward(training: true)) runs 5×5 and 7×7 Conv2d forwards on the direct sums (their bits) and keeps the rows for
-    /// ConvTranspose2d forwards; the scope restores what it found, and a default one does nothing.</summary>
-    [Fact]
-    public void A_batch_statistics_forward_runs_conv2d_on_direct_sums()
-    {
-        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(16, 16, 7, 1, 3, 12, 32);
-        var gt = ConvCase.Mirror(g);
-        var x = Random(2 * g.InSize, 1);
-        var w = Random(g.WeightSize, 2);
-        var b = Random(g.OutC, 3);
-        using var scope = KernelOptions.Override(512, 2);
-        float[] Conv()
-        {
-            var y = new float[2 * g.OutSize];
-            Conv2dKernel.Forward(x, w, b, y, 2, g);
-            return y;
-        }
-
-        float[] Deconv()
-        {
-            var y = new float[2 * gt.OutSize];
-            ConvTranspose2dKernel.Forward(x, w, b, y, 2, gt);
-            return y;
-        }
-
-        float[] rowsConv = Conv(), rowsDeconv = Deconv(), directConv, directDeconv;
-        using (KernelOptions.DirectOnly())
-        {
-            directConv = Conv();
-            directDeconv = Deconv();
-        }
-        Assert.False(rowsConv.AsSpan().SequenceEqual(directConv));
-        using (KernelModes.BatchStatisticsForward())
-        {
-            Same<float>(directConv, Conv(), "Conv2d in the scope");
-            Same<float>(rowsDeconv, Deconv(), "ConvTranspose2d in the scope");
-            using (KernelModes.BatchStatisticsForward()) Same<float>(directConv, Conv(), "nested");
-            Same<float>(directConv, Conv(), "after a nested scope");
-        }
-        Same<float>(rowsConv, Conv(), "after the scope");
-        using (default(KernelModes.ForwardScope)) Same<float>(rowsConv, Conv(), "a default scope");
-        Assert.False(rowsDeconv.AsSpan().SequenceEqual(directDeconv));
-    }
-
     [Fact]
     public void Applies_only_to_same_size_5x5_and_7x7_correlations_on_whole_vectors()
     {
