@@ -76,28 +76,27 @@ public static class EngineCheck
         var (_, truth) = exact.ComputeGradients();
         double truthScale = truth.Values.Max(g => g.Max(MathF.Abs));
         var failed = new List<string>();
-        var references = new Dictionary<string, Difference>();
         foreach (var p in trainable)
         {
             if (direct[p.Name].Relative <= Tolerance) continue;
             double floor = Floor(info, p, truthScale);
-            references[p.Name] = Measure(truth[p.Name], torchGradients[p.Name], floor);
             if (!Verdict(engines.Workload, $"gradient of {p.Name}", Measure(truth[p.Name], engines.NetGen.Network.Parameters[p.Name].Grad, floor),
-                    references[p.Name], GradientTolerance, 0, 0, throwIfFailed: false))
+                    Measure(truth[p.Name], torchGradients[p.Name], floor), GradientTolerance, 0, 0, throwIfFailed: false))
                 failed.Add(p.Name);
         }
-        if (failed.Count > 0) Routed(engines, failed, references);
+        if (failed.Count > 0) Routed(engines, failed, torchGradients);
     }
 
     /// <summary>Gradients beyond the verdict against float64 get a second one against a float64 pass routed through NetGen's own
-    /// pool argmax: it separates the arithmetic (NetGen against float64 on the same routing, held to the same bound) from the
-    /// routing, where every entry that differs from float64's own argmax must be a near-tie (the forced position's value
+    /// pool argmax: it separates the arithmetic (NetGen against float64 on the same routing, within
+    /// <see cref="RoutedGradientTolerance"/> or 2× libtorch float32's distance from float64 routed through libtorch's own
+    /// argmax) from the routing, where every entry that differs from float64's own argmax must be a near-tie (the forced position's value
     /// within <see cref="NearTie"/> of the window's maximum, relative to the layer's largest input). A near-tie that float32
     /// rounding broke the other way moves an activation to a neighbouring pixel, and a network whose batch-statistics
     /// gradients are small residuals of large cancelling terms (SegNet-Basic at initialisation) turns each such move into a
     /// change of about 1 % of whole weight gradients; a wrong sum is not near float64 on any routing, and a wrong argmax is
     /// not a near-tie.</summary>
-    private static void Routed(EngineSet engines, List<string> failed, Dictionary<string, Difference> references)
+    private static void Routed(EngineSet engines, List<string> failed, Dictionary<string, float[]> torchGradients)
     {
         var info = engines.Workload.Info;
         using var routed = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64, argmax: engines.NetGen.PoolArgmax());
@@ -109,13 +108,23 @@ public static class EngineCheck
         if (!nearTies)
             throw new InvalidOperationException(Invariant($"CHECK FAILED: {engines.Workload}: an argmax differing from float64's is not a near-tie (allowed {NearTie:E0}): {pools}"));
         double truthScale = truth.Values.Max(g => g.Max(MathF.Abs));
+        // libtorch float32 judged the same way, against float64 routed through its own argmax: the references' arithmetic alone.
+        using var torchRouted = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64,
+            argmax: engines.LibTorch.LastArgmax.ToDictionary(e => e.Key, e => e.Value));
+        var (_, torchTruth) = torchRouted.ComputeGradients();
         foreach (var name in failed)
         {
             var p = info.Parameters.First(q => q.Name == name);
-            Verdict(engines.Workload, $"gradient of {name}, float64 routed through NetGen's argmax", Measure(truth[name],
-                engines.NetGen.Network.Parameters[name].Grad, Floor(info, p, truthScale)), references[name], GradientTolerance, 0, 0);
+            double floor = Floor(info, p, truthScale);
+            Verdict(engines.Workload, $"gradient of {name}, each engine against float64 routed through its own argmax",
+                Measure(truth[name], engines.NetGen.Network.Parameters[name].Grad, floor), Measure(torchTruth[name], torchGradients[name], floor),
+                RoutedGradientTolerance, 0, 0);
         }
     }
+
+    /// <summary>For gradients on matched routing (see Routed): the distance from float64 always allowed. SegNet-Basic 180×240 at
+    /// batch 8 measured NetGen at 1.4–3.3e-3 and libtorch float32 at 1.7e-3–2.8e-2 (mostly 3–4e-3), each on its own routing.</summary>
+    public const double RoutedGradientTolerance = 1e-2;
 
     /// <summary>Largest gap, relative to the pool input's largest magnitude, between a window's float64 maximum and the value
     /// at NetGen's argmax for that argmax to count as a near-tie.</summary>

@@ -70,6 +70,9 @@ public sealed class LibTorchRunner : IDisposable
     /// gap, relative to the layer's largest input.</summary>
     public IReadOnlyList<(int Layer, long Differing, double WorstGap)> ArgmaxReport => _network.ArgmaxReport;
 
+    /// <summary>Per pool of the last forward, by layer index: the argmax it routed through.</summary>
+    public IReadOnlyDictionary<int, int[]> LastArgmax => _network.LastArgmax;
+
     public void Dispose()
     {
         _optimizer.Dispose();
