@@ -86,7 +86,7 @@ internal static unsafe class CorrelationBands
         // The classifier's taps (Pointwise.BandTaps) come last.
         long classifierTaps = classifyBand ? 4L * outC : 0;
         // Winograd marks, per thread and block of 4 output channels, the blocks whose weights it has transformed.
-        long winogradMarks = winograd || winogradRows ? (long)threads * coBlocks : 0;
+        long winogradMarks = winograd ? (long)threads * coBlocks : 0;
         int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps + winogradMarks);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
@@ -156,10 +156,17 @@ internal static unsafe class CorrelationBands
             }
         }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
-        if (winograd || winogradRows)
+        if (winograd)
         {
             job.WinogradMarks = packedBand + threads + hitCount + classifierTaps;
             for (long i = 0; i < winogradMarks; i++) job.WinogradMarks[i] = 0;
+        }
+        if (winogradRows)
+        {
+            // The rows' weights, every block's, transformed once before the bands by all threads (not once per thread).
+            long xiWeights = (long)coBlocks * 4 * inC * k;
+            job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, WinogradRows.Forward(k).Count * xiWeights);
+            WinogradRows.TransformAllWeights(k, w, flip, outC, inC, job.RowsWeights, xiWeights, coBlocks, threads);
         }
         if (pool != null) job.Pooled = *pool;
         job.BandPlane = (long)plan.Rows * outW;
@@ -294,6 +301,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
     public int* WinogradMarks;
+    /// <summary>With ByWinogradRows: every block's transformed weights, made before the bands (WinogradRows.TransformAllWeights).</summary>
+    public float* RowsWeights;
     /// <summary>Vectors of 16 columns per output row when the tiles cover whole rows (RunGrid), else 0.</summary>
     public int GridVectors;
     // Floats in each thread's buffers: packed input band, tile scratch, and band output (0: none, the output is written).

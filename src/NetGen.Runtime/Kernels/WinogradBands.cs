@@ -67,7 +67,8 @@ internal unsafe partial struct CorrelationBandJob
             TransformedStride, ProductStride);
     }
 
-    /// <summary>Output channel blocks [cbStart, cbEnd) of the band by rows (see WinogradRows). Per chunk of 96 tiles, each
+    /// <summary>Output channel blocks [cbStart, cbEnd) of the band by rows (see WinogradRows), with the weights the call
+    /// transformed before its bands (RowsWeights). Per chunk of 96 tiles, each
     /// plane's product runs for every block before the next plane: its slice of the transformed input (input channels × K
     /// rows × the chunk) stays in L2 while the blocks read it. The chunk's products of all the group's channels are kept
     /// (planes × channels × 96 floats), then stored as output tiles.</summary>
@@ -78,14 +79,7 @@ internal unsafe partial struct CorrelationBandJob
         int planes = set.Count, terms = InC * K;
         float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * ProductStride);
         long xiWeights = (long)CoBlocks * 4 * terms;
-        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, planes * xiWeights);
-        for (int cb = cbStart; cb < cbEnd; cb++)
-        {
-            int* mark = WinogradMarks + worker * CoBlocks + cb;
-            if (*mark != 0) continue;
-            WinogradRows.TransformWeights(set, Weights, Flip, cb, OutC, InC, u, xiWeights);
-            *mark = 1;
-        }
+        float* u = RowsWeights;
         int tw = OutW / 2, tiles = rows * tw, vectors = (tiles + 15) / 16, channels = (cbEnd - cbStart) * 4;
         long productStride = (long)channels * Winograd.ChunkTiles;
         for (int chunk = 0; chunk < vectors; chunk += 6)
