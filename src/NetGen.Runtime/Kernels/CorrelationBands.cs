@@ -350,7 +350,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
             return;
         }
         if (ByWinograd) RunWinograd(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
-        else if (ByWinogradRows) RunWinogradRows(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
+        else if (ByWinogradRows) RunWinogradRows(n, y0, rows, cbStart, cbEnd, own, scratch, bandOut);
         else if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);

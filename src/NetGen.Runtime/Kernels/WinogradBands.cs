@@ -72,7 +72,7 @@ internal unsafe partial struct CorrelationBandJob
     /// plane's product runs for every block before the next plane: its slice of the transformed input (input channels × K
     /// rows × the chunk) stays in L2 while the blocks read it. The chunk's products of all the group's channels are kept
     /// (planes × channels × 96 floats), then stored as output tiles.</summary>
-    private readonly void RunWinogradRows(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
+    private readonly void RunWinogradRows(int n, int y0, int rows, int cbStart, int cbEnd, Workspace own, float* products,
         float* bandOut)
     {
         var set = WinogradRows.Forward(K);
