@@ -206,6 +206,36 @@ public class SoftmaxCrossEntropyTests
         for (int i = 0; i < logits.Length; i++) Assert.True(Math.Abs(expectedGrad[i] - dlogits[i]) < 1e-7, $"element {i}: {dlogits[i]} vs {expectedGrad[i]}");
     }
 
+    /// <summary>An ignored label that is also a class index (class 2 here): its pixels count for nothing on every path, as in
+    /// the reference (the vector paths give that class weight 0 in their lanes).</summary>
+    [Theory]
+    [InlineData(512, 2)]
+    [InlineData(256, 2)]
+    [InlineData(0, 1)]
+    public void An_ignored_class_index_matches_the_float64_reference_on_every_path(int vectorWidth, int threads)
+    {
+        var shape = new Shape(5, 45, 101);
+        const int batch = 2, ignored = 2;
+        var logits = RandomLogits<float>(batch * shape.Size, seed: 43);
+        var labels = RandomLabels(batch * 4545, shape.C, seed: 44, ignoreEvery: 0);
+        Assert.Contains(ignored, labels);
+        float[] weights = [0.3f, 1f, 2f, 0.7f, 1.5f];
+        var dlogits = new float[logits.Length];
+        float value;
+        using (NetGen.Kernels.KernelOptions.Override(vectorWidth, threads))
+            value = new SoftmaxCrossEntropy(shape, new() { ClassWeights = weights, IgnoreLabel = ignored }).Forward(logits, labels, dlogits, batch);
+        var expectedGrad = new double[logits.Length];
+        double expected = SoftmaxCrossEntropyRef.Forward<double>(logits.Select(v => (double)v).ToArray(), labels, expectedGrad, batch, shape,
+            LossReduction.Mean, weights.Select(w => (double)w).ToArray(), ignored);
+
+        Assert.Equal(expected, value, expected * 1e-5);
+        for (int i = 0; i < logits.Length; i++) Assert.True(Math.Abs(expectedGrad[i] - dlogits[i]) < 1e-7, $"element {i}: {dlogits[i]} vs {expectedGrad[i]}");
+        int plane = 45 * 101;
+        for (int p = 0; p < plane; p++)
+            if (labels[p] == ignored)
+                for (int c = 0; c < shape.C; c++) Assert.Equal(0f, dlogits[c * plane + p]);
+    }
+
     [Fact]
     public void Loss_and_gradient_are_the_same_bits_on_one_and_two_threads()
     {
