@@ -84,7 +84,7 @@ public static class EngineCheck
                     Measure(truth[p.Name], torchGradients[p.Name], floor), GradientTolerance, 0, 0, throwIfFailed: false))
                 failed.Add(p.Name);
         }
-        if (failed.Count > 0) Routed(engines, failed, torchGradients);
+        if (failed.Count > 0) Routed(engines, failed);
     }
 
     /// <summary>Gradients beyond the verdict against float64 get a second one against a float64 pass routed through NetGen's own
@@ -96,7 +96,7 @@ public static class EngineCheck
     /// gradients are small residuals of large cancelling terms (SegNet-Basic at initialisation) turns each such move into a
     /// change of about 1 % of whole weight gradients; a wrong sum is not near float64 on any routing, and a wrong argmax is
     /// not a near-tie.</summary>
-    private static void Routed(EngineSet engines, List<string> failed, Dictionary<string, float[]> torchGradients)
+    private static void Routed(EngineSet engines, List<string> failed)
     {
         var info = engines.Workload.Info;
         using var routed = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64, argmax: engines.NetGen.PoolArgmax());
@@ -109,8 +109,11 @@ public static class EngineCheck
             throw new InvalidOperationException(Invariant($"CHECK FAILED: {engines.Workload}: an argmax differing from float64's is not a near-tie (allowed {NearTie:E0}): {pools}"));
         double truthScale = truth.Values.Max(g => g.Max(MathF.Abs));
         // libtorch float32 judged the same way, against float64 routed through its own argmax: the references' arithmetic alone.
+        // A runner of its own records that argmax (the timed one does not copy it each call); same weights, input and threads.
+        using var torch32 = new LibTorchRunner(engines.Workload, recordArgmax: true);
+        var (_, torchGradients) = torch32.ComputeGradients();
         using var torchRouted = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64,
-            argmax: engines.LibTorch.LastArgmax.ToDictionary(e => e.Key, e => e.Value));
+            argmax: torch32.LastArgmax.ToDictionary(e => e.Key, e => e.Value));
         var (_, torchTruth) = torchRouted.ComputeGradients();
         foreach (var name in failed)
         {

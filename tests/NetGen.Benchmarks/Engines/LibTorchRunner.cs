@@ -16,12 +16,15 @@ public sealed class LibTorchRunner : IDisposable
     /// <param name="type">Float32 for the benchmarks; Float64 gives the checks a near-exact answer to measure both
     /// float32 engines against.</param>
     /// <param name="argmax">Another engine's pool argmax to route this network's pools through (TorchNetwork.ForcedArgmax).</param>
-    public LibTorchRunner(Workload workload, int threads = 2, ScalarType type = ScalarType.Float32, IReadOnlyDictionary<int, int[]>? argmax = null)
+    /// <param name="recordArgmax">Keep each forward's argmax for <see cref="LastArgmax"/> (a copy per call: never on a runner
+    /// that is timed).</param>
+    public LibTorchRunner(Workload workload, int threads = 2, ScalarType type = ScalarType.Float32, IReadOnlyDictionary<int, int[]>? argmax = null,
+        bool recordArgmax = false)
     {
         torch.set_num_threads(threads);
         var info = workload.Info;
         int n = workload.Batch;
-        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info), type) { ForcedArgmax = argmax };
+        _network = new TorchNetwork(info, BenchmarkNetworks.Parameters(info), type) { ForcedArgmax = argmax, RecordArgmax = recordArgmax };
         using var input = tensor(BenchmarkNetworks.Input(info, n), [n, info.Input.C, info.Input.H, info.Input.W]);
         _input = input.to_type(type, copy: true);
         _labels = tensor(Array.ConvertAll(BenchmarkNetworks.Labels(info, n), l => (long)l), [n, info.Input.H, info.Input.W]);
@@ -70,7 +73,7 @@ public sealed class LibTorchRunner : IDisposable
     /// gap, relative to the layer's largest input.</summary>
     public IReadOnlyList<(int Layer, long Differing, double WorstGap)> ArgmaxReport => _network.ArgmaxReport;
 
-    /// <summary>Per pool of the last forward, by layer index: the argmax it routed through.</summary>
+    /// <summary>With recordArgmax: per pool of the last forward, by layer index, the argmax it routed through.</summary>
     public IReadOnlyDictionary<int, int[]> LastArgmax => _network.LastArgmax;
 
     public void Dispose()

@@ -53,8 +53,13 @@ public sealed class TorchNetwork : IDisposable
     /// largest gap (own maximum − value at the forced position) relative to the layer's largest input magnitude.</summary>
     public List<(int Layer, long Differing, double WorstGap)> ArgmaxReport { get; } = [];
 
-    /// <summary>Per pool of the last Forward, by layer index: the argmax it routed through (its own, or the forced one).</summary>
+    /// <summary>With <see cref="RecordArgmax"/>: per pool of the last Forward, by layer index, the argmax it routed through (its
+    /// own, or the forced one).</summary>
     public Dictionary<int, int[]> LastArgmax { get; } = [];
+
+    /// <summary>Whether each Forward copies its pools' argmax into <see cref="LastArgmax"/> (off by default: the copy would
+    /// be timed with a benchmark's libtorch calls).</summary>
+    public bool RecordArgmax { get; set; }
 
     /// <summary>A parameter or running statistic by name, e.g. <c>conv1.weight</c> or <c>bn1.running_mean</c>.</summary>
     public Tensor this[string name] => _tensors[name];
@@ -124,7 +129,8 @@ public sealed class TorchNetwork : IDisposable
             }
             (y, indices) = (chosen, routed);
         }
-        using (no_grad()) LastArgmax[layer.Index] = Array.ConvertAll(indices.to_type(ScalarType.Int64).data<long>().ToArray(), i => (int)i);
+        if (RecordArgmax)
+            using (no_grad()) LastArgmax[layer.Index] = Array.ConvertAll(indices.to_type(ScalarType.Int64).data<long>().ToArray(), i => (int)i);
         // The unpool restores this full [N, C, H, W] shape: TorchSharp 0.107 mishandles a two-element output_size.
         pools[layer.Index] = (indices, x.shape);
         return y;

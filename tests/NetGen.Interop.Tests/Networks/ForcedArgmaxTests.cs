@@ -45,7 +45,7 @@ public sealed class ForcedArgmaxTests
         Pass(NetworkInfo info, Dictionary<int, int[]>? forced)
     {
         using var scope = NewDisposeScope();
-        using var net = new TorchNetwork(info, StandardNetworks.Parameters(info, seed: 71), ScalarType.Float64) { ForcedArgmax = forced };
+        using var net = new TorchNetwork(info, StandardNetworks.Parameters(info, seed: 71), ScalarType.Float64) { ForcedArgmax = forced, RecordArgmax = true };
         var rng = new Random(72);
         var x = ToTorch(Enumerable.Range(0, Batch * info.Input.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
             [Batch, info.Input.C, info.Input.H, info.Input.W]).to_type(ScalarType.Float64);
