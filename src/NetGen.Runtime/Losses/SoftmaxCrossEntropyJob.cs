@@ -65,8 +65,9 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
                     if (dc != null) TLanes.Store(e, dc + v);
                 }
             }
-            // The label-dependent terms, vector by vector: each class's lanes pick its logit and weight (0 for an ignored label,
-            // which matches no class), `sum` becomes the gradient factor Scale·w / Σexp, and the loss adds up in double.
+            // The label-dependent terms, vector by vector: each class's lanes pick its logit and weight (Weight: 0 for the ignored
+            // label, whether or not it is a class; a label matching no class keeps 0), `sum` becomes the gradient factor
+            // Scale·w / Σexp, and the loss adds up in double.
             TV scale = TLanes.Create(Scale);
             for (int v = 0; v < segment; v += count)
             {
@@ -75,7 +76,7 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
                 {
                     TV mask = TLanes.LabelMask(y + p + v, c);
                     labelLogit = TLanes.Select(mask, TLanes.Load(x + (long)c * Plane + p + v), labelLogit);
-                    weight = TLanes.Select(mask, TLanes.Create(ClassWeight(c)), weight);
+                    weight = TLanes.Select(mask, TLanes.Create(Weight(c)), weight);
                 }
                 TLanes.Store(labelLogit, xLabel + v);
                 TLanes.Store(weight, w + v);
@@ -141,10 +142,6 @@ internal unsafe struct SoftmaxCrossEntropyJob : IParallelJob
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Term(float w, float logSum, float max, float labelLogit) =>
         w == 0f ? 0 : w * ((double)logSum + max - labelLogit);
-
-    // The weight of class c's pixels: 0 if c is the ignored label.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly float ClassWeight(int c) => Weight(c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly bool Ignored(int label) => HasIgnoreLabel && label == IgnoreLabel;
