@@ -56,6 +56,7 @@ internal static unsafe class CorrelationBands
             && (pool == null || pool->Pool.Stride == 2);
         // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
+        var rowsSet = winogradRows ? WinogradRows.ForRows(k, outW) : null;
         if (winograd || winogradRows) gridVectors = 0;
         int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
         // A classified band needs all its channels in one task. Winograd's rows with up to 64 output channels take them all in
@@ -63,11 +64,11 @@ internal static unsafe class CorrelationBands
         // 58–60 ms against 61–64 in channel groups; more channels would make each chunk's products outgrow L2).
         bool oneGroup = classify != null || (winogradRows && outC <= 64);
         var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup, winograd,
-            winogradRows);
+            winogradRows, rowsSet?.Outputs ?? 0);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
             plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup,
-                winograd ? Winograd.MaxRows(inC, outW) : winogradRows ? WinogradRows.MaxRows(inC, outW, k) : int.MaxValue);
+                winograd ? Winograd.MaxRows(inC, outW) : winogradRows ? WinogradRows.MaxRows(rowsSet!, inC, outW) : int.MaxValue);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
@@ -119,7 +120,7 @@ internal static unsafe class CorrelationBands
         // (i·k + kh)-th of an output channel's transformed weights for that product.
         if (winogradRows)
         {
-            int tw = outW / 2;
+            int tw = outW / rowsSet!.Outputs;
             transformedStride = Winograd.OddLines((long)(plan.Rows + k - 1) * tw + 16);
             productStride = Winograd.OddLines(inC * transformedStride);
             for (int i = 0, tap = 0; i < inC; i++)
@@ -141,7 +142,7 @@ internal static unsafe class CorrelationBands
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels, GridVectors = gridVectors,
             BandFloats = bandFloats, ByWinograd = winograd, ByWinogradRows = winogradRows, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
             ScratchFloats = Math.Max((long)tileChannels * tileWidth,
-                    winograd ? Winograd.ProductFloats : winogradRows ? WinogradRows.ProductFloats(k, plan.CbPerGroup * tileChannels) : 0)
+                    winograd ? Winograd.ProductFloats : winogradRows ? WinogradRows.ProductFloats(rowsSet!, plan.CbPerGroup * tileChannels) : 0)
                 + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
             PoolInRegisters = poolInRegisters, ClassifyInRegisters = classifyInRegisters,
         };
@@ -165,8 +166,9 @@ internal static unsafe class CorrelationBands
         {
             // The rows' weights, every block's, transformed once before the bands by all threads (not once per thread).
             long xiWeights = (long)coBlocks * 4 * inC * k;
-            job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, WinogradRows.Forward(k).Count * xiWeights);
-            WinogradRows.TransformAllWeights(k, w, flip, outC, inC, job.RowsWeights, xiWeights, coBlocks, threads);
+            job.RowTiles = rowsSet!.Outputs;
+            job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, rowsSet.Count * xiWeights);
+            WinogradRows.TransformAllWeights(rowsSet, w, flip, outC, inC, job.RowsWeights, xiWeights, coBlocks, threads);
         }
         if (pool != null) job.Pooled = *pool;
         job.BandPlane = (long)plan.Rows * outW;
@@ -217,7 +219,7 @@ internal static unsafe class CorrelationBands
     internal readonly record struct BandPlan(int Rows, int BandsPerSample, int Groups, int CbPerGroup);
 
     private readonly record struct PlanKey(int InC, int OutH, int OutW, int K, int CoBlocks, int TileChannels, int TileWidth, int Batch, int Threads,
-        int RowMultiple, bool OneGroup, bool Winograd, bool WinogradRows);
+        int RowMultiple, bool OneGroup, bool Winograd, bool WinogradRows, int RowTiles);
 
     /// <summary>Rows per band and output-channel groups per band that minimize the estimated time on `threads` threads: a
     /// task's tiles (the last one partial), its packing (k − 1 rows more than it computes) and fixed cost, times the tasks
@@ -303,6 +305,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public int* WinogradMarks;
     /// <summary>With ByWinogradRows: every block's transformed weights, made before the bands (WinogradRows.TransformAllWeights).</summary>
     public float* RowsWeights;
+    /// <summary>With ByWinogradRows: outputs per tile, 2 (WinogradRows.Forward) or 4 (WinogradRows.Wide).</summary>
+    public int RowTiles;
     /// <summary>Vectors of 16 columns per output row when the tiles cover whole rows (RunGrid), else 0.</summary>
     public int GridVectors;
     // Floats in each thread's buffers: packed input band, tile scratch, and band output (0: none, the output is written).

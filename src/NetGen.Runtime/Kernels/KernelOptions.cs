@@ -12,6 +12,7 @@ internal static class KernelOptions
     [ThreadStatic] private static int maxVectorWidth;
     [ThreadStatic] private static int maxThreads;
     [ThreadStatic] private static bool directOnly;
+    [ThreadStatic] private static int rowTiles;
 
     /// <summary>Widest vector, in bits, that kernels called from this thread may use; 0 means no cap.
     /// 256 forces the Vector256 path, anything below 256 the scalar one.</summary>
@@ -43,6 +44,23 @@ internal static class KernelOptions
     /// <summary>Whether 5×5 and 7×7 correlations called now from this thread may run Winograd along rows (WinogradRows): not
     /// under DirectOnly.</summary>
     public static bool WinogradRowsAllowed => !directOnly;
+
+    /// <summary>Outputs per tile of Winograd along rows for kernels called from this thread: 0 lets WinogradRows.ForRows
+    /// choose (4 on rows of a multiple of 4), 2 keeps pairs (tests run both on the same shapes).</summary>
+    public static int RowTiles { get => rowTiles; set => rowTiles = value; }
+
+    /// <summary>Keeps Winograd's rows in tiles of 2 (RowTiles = 2) on this thread until the returned scope is disposed.</summary>
+    public static RowTilesScope PairsOnly()
+    {
+        var scope = new RowTilesScope(rowTiles);
+        rowTiles = 2;
+        return scope;
+    }
+
+    public readonly struct RowTilesScope(int previous) : IDisposable
+    {
+        public void Dispose() => rowTiles = previous;
+    }
 
     /// <summary>Runs every correlation on the direct tiles on this thread until the returned scope is disposed: tests compare
     /// the two engines on the same shapes.</summary>

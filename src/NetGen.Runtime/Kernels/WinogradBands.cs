@@ -57,13 +57,15 @@ internal unsafe partial struct CorrelationBandJob
         }
     }
 
-    /// <summary>The band's transformed rows (WinogradRows.Forward's planes), [ξ][input channel][packed row][tile] in this
+    private readonly WinogradRows.PlaneSet RowsSet => RowTiles == 4 ? WinogradRows.Wide(K) : WinogradRows.Forward(K);
+
+    /// <summary>The band's transformed rows (RowsSet's planes), [ξ][input channel][packed row][tile] in this
     /// thread's buffer.</summary>
     private readonly void TransformBandRows(float* packed, int rows, Workspace own)
     {
-        var set = WinogradRows.Forward(K);
+        var set = RowsSet;
         float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, set.Count * ProductStride);
-        WinogradRows.TransformInput(set, packed, InC, (long)(rows + K - 1) * Cols, Cols, rows + K - 1, OutW / 2, transformed,
+        WinogradRows.TransformInput(set, packed, InC, (long)(rows + K - 1) * Cols, Cols, rows + K - 1, OutW / set.Outputs, transformed,
             TransformedStride, ProductStride);
     }
 
@@ -75,12 +77,12 @@ internal unsafe partial struct CorrelationBandJob
     private readonly void RunWinogradRows(int n, int y0, int rows, int cbStart, int cbEnd, Workspace own, float* products,
         float* bandOut)
     {
-        var set = WinogradRows.Forward(K);
+        var set = RowsSet;
         int planes = set.Count, terms = InC * K;
         float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * ProductStride);
         long xiWeights = (long)CoBlocks * 4 * terms;
         float* u = RowsWeights;
-        int tw = OutW / 2, tiles = rows * tw, vectors = (tiles + 15) / 16, channels = (cbEnd - cbStart) * 4;
+        int tw = OutW / set.Outputs, tiles = rows * tw, vectors = (tiles + 15) / 16, channels = (cbEnd - cbStart) * 4;
         long productStride = (long)channels * Winograd.ChunkTiles;
         for (int chunk = 0; chunk < vectors; chunk += 6)
         {

@@ -1,15 +1,17 @@
-// Winograd's F(2, r) along rows for the band engine's 5×5 and 7×7 correlations with "same" padding (SegNet-Basic's 7×7
-// layers): each pair of outputs of a row (a tile) is Aᵀ·[(G·g) ⊙ (Bᵀ·d)] for each kernel row g, d the inputs under the
-// tile, summed over kernel rows and input channels. A 7×7 kernel row is split in two, taps 0–3 by F(2, 4) and taps 4–6 by
-// F(2, 3): 5 + 4 = 9 products per tile where F(2, 7) would take 8, but with points 0, ±1, 2 and ∞ instead of also ±2 and ±½
-// its rounding stays near the direct sums' (F(2, 7) rounded 2–3× worse, whole-tensor L2, and SegNet-Basic's batch-statistics
-// training amplified that past the benchmark's float64 check). 5×5 rows take F(2, 3) beside F(2, 2), 7 products. Per tile,
-// input and output channel that is 9·7 multiply-adds instead of 2·49 (5×5: 7·5 instead of 50). The products (planes), summed over
-// input channels and kernel rows, are matrix products (transformed weights × transformed input rows) on the band engine's
-// 4-channel grid tiles, with tiles of outputs in the vector lanes: one term per (input channel, kernel row), reading the
-// transformed row under the tile's row plus the kernel row. Toom–Cook with the finite points' denominators in G, which is
-// applied to the weights in float64 once per call: Bᵀ and Aᵀ hold small integers, exact in float. The weight gradient runs the
-// transposed F(k, 2) over the whole row (WinogradRowsWeightGradient), whose Bᵀ is F(2, k)'s.
+// Winograd's F(m, r) along rows for the band engine's 5×5 and 7×7 correlations with "same" padding (SegNet-Basic's 7×7
+// layers): each tile of m outputs of a row is Aᵀ·[(G·g) ⊙ (Bᵀ·d)] for each kernel row g, d the inputs under the tile, summed
+// over kernel rows and input channels. A 7×7 kernel row is split in two, taps 0–3 by F(m, 4) and taps 4–6 by F(m, 3). Rows
+// of a multiple of 4 take tiles of 4 (Wide): 7 + 6 = 13 products per tile, points 0, ±1, ±2, ½ and ∞ (F(4, 3) without ½),
+// 3.25 multiply-adds per output and kernel row against 7 direct; other rows take pairs (Forward): 5 + 4 = 9 products, 4.5 per
+// output, points 0, ±1, 2 and ∞. Whole-row F(2, 7), 8 products with ±2 and ±½, had rounded 2–3× worse than the pairs
+// (whole-tensor L2) and SegNet-Basic's batch-statistics training amplified that past the benchmark's float64 check; the
+// tiles of 4 round about 2× worse than the pairs, 1.1–1.7× the direct sums' max error, and pass it (session 12). 5×5 rows
+// take F(m, 3) beside F(m, 2). The products (planes), summed over input channels and kernel rows, are matrix products
+// (transformed weights × transformed input rows) on the band engine's 4-channel grid tiles, with tiles of outputs in the
+// vector lanes: one term per (input channel, kernel row), reading the transformed row under the tile's row plus the kernel
+// row. Toom–Cook with the finite points' denominators in G, which is applied to the weights in float64 once per call: Bᵀ
+// and Aᵀ hold small integers (and powers of ½), exact in float. The weight gradient runs the transposed F(k, m) over the
+// whole row (WinogradRowsWeightGradient), whose Bᵀ is F(m, k)'s.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -29,55 +31,71 @@ internal static unsafe class WinogradRows
     private static readonly double[] Points = [0, 1, -1, 2, -2, 0.5, -0.5];
 
     /// <summary>F(2, k) whole, k = 5 or 7 (index k / 2 − 2), and its transpose F(k, 2).</summary>
-    private static readonly Matrices[] Tables = [Make(5), Make(7)];
+    private static readonly Matrices[] Tables = [Make(2, 5), Make(2, 7)];
 
     /// <summary>The planes for k = 5 (F(2, 3) on taps 0–2 beside F(2, 2) on taps 3–4) and k = 7 (F(2, 4) on taps 0–3 beside
     /// F(2, 3) on taps 4–6), forward and (transposed) weight gradient.</summary>
-    private static readonly PlaneSet[] ForwardSets = [PlaneSet.Of(5, (0, 3), (3, 2)), PlaneSet.Of(7, (0, 4), (4, 3))];
+    private static readonly PlaneSet[] ForwardSets = [PlaneSet.Of(2, 5, (0, 3), (3, 2)), PlaneSet.Of(2, 7, (0, 4), (4, 3))];
+
+    /// <summary>Tiles of 4 outputs for rows of a multiple of 4 (see Wide): k = 5 takes F(4, 3) on taps 0–2 beside F(4, 2) on
+    /// taps 3–4 (6 + 5 products per 4 outputs), k = 7 F(4, 4) on taps 0–3 beside F(4, 3) on taps 4–6 (7 + 6 products, points 0,
+    /// ±1, ±2, ½ and ∞ for F(4, 4), without ½ for F(4, 3)).</summary>
+    private static readonly PlaneSet[] WideSets = [PlaneSet.Of(4, 5, (0, 3), (3, 2)), PlaneSet.Of(4, 7, (0, 4), (4, 3))];
 
     /// <summary>The whole row's F(2, k) as planes (tests: F(2, 7), 8 planes, against the split).</summary>
-    private static readonly PlaneSet[] WholeSets = [PlaneSet.Of(5, (0, 5)), PlaneSet.Of(7, (0, 7))];
+    private static readonly PlaneSet[] WholeSets = [PlaneSet.Of(2, 5, (0, 5)), PlaneSet.Of(2, 7, (0, 7))];
 
-    /// <summary>F(2, k): Bᵀ [α][α], G [α][k] (float64), Aᵀ [2][α], α = k + 1; the finite points; and for the weight gradient's
-    /// F(k, 2), whose Bᵀ is the same, Aᵀ [k][α] with G's denominators 1/f_ξ taken in (its G·h is then h0 + p_ξ·h1, or h1
-    /// for ξ = ∞).</summary>
-    internal sealed record Matrices(int K, int Alpha, float[] BT, double[] G, float[] AT, float[] Points, float[] WeightGradientAT);
+    /// <summary>F(m, k): Bᵀ [α][α], G [α][k] (float64), Aᵀ [m][α], α = m + k − 1; the finite points; and the weight gradient's
+    /// transpose F(k, m), whose Bᵀ is the same, Aᵀ [k][α] (Gᵀ, with G's denominators 1/f_ξ: its G·h is then Σ_t p_ξ^t·h_t, or
+    /// h_{m−1} for ξ = ∞).</summary>
+    internal sealed record Matrices(int M, int K, int Alpha, float[] BT, double[] G, float[] AT, float[] Points, float[] WeightGradientAT);
 
-    /// <summary>The products of a row transform as planes over the k + 1 inputs d under a tile and the k taps g of a kernel
-    /// row: plane ξ's input Σ_j Input[ξ·(k + 1) + j]·d_j, its weight Σ_u Weight[ξ·k + u]·g_u, and the tile's outputs
-    /// y_t = Σ_ξ Output[t·Count + ξ]·(product ξ). Segments (offset, r) of the kernel row each take F(2, r). Transposed, for the
-    /// weight gradient's F(r, 2) per segment: plane ξ's tile of A is h0 + Point[ξ]·h1 (h1 where Point is ∞) and tap u's sum
-    /// Σ_ξ TransposedOutput[u·Count + ξ]·(product ξ).</summary>
-    internal sealed record PlaneSet(int K, int Count, float[] Input, double[] Weight, float[] Output, float[] Point, float[] TransposedOutput)
+    /// <summary>The products of a row transform as planes over the Span = k + Outputs − 1 inputs d under a tile of Outputs
+    /// outputs and the k taps g of a kernel row: plane ξ's input Σ_j Input[ξ·Span + j]·d_j, its weight Σ_u Weight[ξ·k + u]·g_u,
+    /// and the tile's outputs y_t = Σ_ξ Output[t·Count + ξ]·(product ξ). Segments (offset, r) of the kernel row each take
+    /// F(Outputs, r). Transposed, for the weight gradient's F(r, Outputs) per segment: plane ξ's tile of A is Σ_t Point[ξ]^t·h_t
+    /// (h_{Outputs−1} where Point is ∞) and tap u's sum Σ_ξ TransposedOutput[u·Count + ξ]·(product ξ).</summary>
+    internal sealed record PlaneSet(int Outputs, int K, int Count, float[] Input, double[] Weight, float[] Output, float[] Point,
+        float[] TransposedOutput)
     {
-        public static PlaneSet Of(int k, params (int Offset, int Taps)[] segments)
+        public int Span => K + Outputs - 1;
+
+        public static PlaneSet Of(int outputs, int k, params (int Offset, int Taps)[] segments)
         {
-            int count = segments.Sum(s => s.Taps + 1), plane = 0;
-            var input = new float[count * (k + 1)];
+            int count = segments.Sum(s => s.Taps + outputs - 1), plane = 0, span = k + outputs - 1;
+            var input = new float[count * span];
             var weight = new double[count * k];
-            var output = new float[2 * count];
+            var output = new float[outputs * count];
             var point = new float[count];
             var transposed = new float[k * count];
             foreach (var (offset, r) in segments)
             {
-                var m = Make(r);
+                var m = Make(outputs, r);
                 for (int xi = 0; xi < m.Alpha; xi++, plane++)
                 {
-                    for (int j = 0; j < m.Alpha; j++) input[plane * (k + 1) + offset + j] = m.BT[xi * m.Alpha + j];
+                    for (int j = 0; j < m.Alpha; j++) input[plane * span + offset + j] = m.BT[xi * m.Alpha + j];
                     for (int u = 0; u < r; u++) weight[plane * k + offset + u] = m.G[xi * r + u];
-                    output[plane] = m.AT[xi];
-                    output[count + plane] = m.AT[m.Alpha + xi];
+                    for (int t = 0; t < outputs; t++) output[t * count + plane] = m.AT[t * m.Alpha + xi];
                     point[plane] = xi < m.Alpha - 1 ? m.Points[xi] : float.PositiveInfinity;
                     for (int v = 0; v < r; v++) transposed[(offset + v) * count + plane] = m.WeightGradientAT[v * m.Alpha + xi];
                 }
             }
-            return new PlaneSet(k, count, input, weight, output, point, transposed);
+            return new PlaneSet(outputs, k, count, input, weight, output, point, transposed);
         }
     }
 
     internal static Matrices For(int k) => Tables[k / 2 - 2];
 
     internal static PlaneSet Forward(int k) => ForwardSets[k / 2 - 2];
+
+    internal static PlaneSet Wide(int k) => WideSets[k / 2 - 2];
+
+    /// <summary>The set a band engine's rows of outW outputs run: tiles of 4 (Wide) where outW is a multiple of 4, else of 2
+    /// (Forward); KernelOptions.RowTiles = 2 on the calling thread, or NETGEN_ROW_TILES=2, keeps pairs.</summary>
+    internal static PlaneSet ForRows(int k, int outW) =>
+        outW % 4 == 0 && KernelOptions.RowTiles != 2 && WideEnabled ? Wide(k) : Forward(k);
+
+    private static readonly bool WideEnabled = Environment.GetEnvironmentVariable("NETGEN_ROW_TILES") != "2";
 
     internal static PlaneSet Whole(int k) => WholeSets[k / 2 - 2];
 
@@ -89,19 +107,19 @@ internal static unsafe class WinogradRows
 
     /// <summary>Most rows of a band whose transformed input (planes × input channels × rows + k − 1 × tiles) fits TransformedBytes
     /// (at least 2: a fused pool's windows).</summary>
-    public static int MaxRows(int inC, int outW, int k) =>
-        (int)Math.Max(2, TransformedBytes / (Forward(k).Count * sizeof(float) * (long)inC * (outW / 2)) - (k - 1));
+    public static int MaxRows(PlaneSet set, int inC, int outW) =>
+        (int)Math.Max(2, TransformedBytes / (set.Count * sizeof(float) * (long)inC * (outW / set.Outputs)) - (set.K - 1));
 
     /// <summary>Floats of a thread's products buffer: the planes × the group's channels × a chunk of tiles.</summary>
-    public static long ProductFloats(int k, int groupChannels) => (long)Forward(k).Count * groupChannels * Winograd.ChunkTiles;
+    public static long ProductFloats(PlaneSet set, int groupChannels) => (long)set.Count * groupChannels * Winograd.ChunkTiles;
 
-    private static Matrices Make(int k)
+    private static Matrices Make(int outputs, int k)
     {
-        int alpha = k + 1, finite = alpha - 1;
+        int alpha = outputs + k - 1, finite = alpha - 1;
         var p = Points.AsSpan(0, finite).ToArray();
         var bt = new float[alpha * alpha];
         var g = new double[alpha * k];
-        var at = new float[2 * alpha];
+        var at = new float[outputs * alpha];
         var dwAt = new float[k * alpha];
         for (int i = 0; i <= finite; i++)
         {
@@ -120,31 +138,32 @@ internal static unsafe class WinogradRows
             }
             for (int j = 0; j < alpha; j++) bt[i * alpha + j] = (float)poly[j];
             for (int u = 0; u < k; u++) g[i * k + u] = i < finite ? Math.Pow(p[i], u) / f : u == k - 1 ? 1 : 0;
-            at[i] = i < finite ? 1 : 0;
-            at[alpha + i] = i < finite ? (float)p[i] : 1;
+            for (int t = 0; t < outputs; t++) at[t * alpha + i] = (float)(i < finite ? Math.Pow(p[i], t) : t == outputs - 1 ? 1 : 0);
             for (int v = 0; v < k; v++) dwAt[v * alpha + i] = (float)(i < finite ? Math.Pow(p[i], v) / f : v == k - 1 ? 1 : 0);
         }
-        return new Matrices(k, alpha, bt, g, at, Array.ConvertAll(p, x => (float)x), dwAt);
+        return new Matrices(outputs, k, alpha, bt, g, at, Array.ConvertAll(p, x => (float)x), dwAt);
     }
 
     /// <summary>Every block's transformed weights (TransformWeights) for Forward(k), the blocks shared out among the threads:
     /// transformed once per call instead of once per thread (64→64 7×7: about 0.4 ms a thread, a quarter of a 22×30 layer's
     /// forward).</summary>
-    public static void TransformAllWeights(int k, WeightView w, bool flip, int outC, int inC, float* u, long xiStride, int blocks, int threads)
+    public static void TransformAllWeights(PlaneSet set, WeightView w, bool flip, int outC, int inC, float* u, long xiStride, int blocks,
+        int threads)
     {
-        var job = new WeightJob { K = k, W = w, Flip = flip, OutC = outC, InC = inC, U = u, XiStride = xiStride };
+        var job = new WeightJob { K = set.K, Outputs = set.Outputs, W = w, Flip = flip, OutC = outC, InC = inC, U = u, XiStride = xiStride };
         WorkerPool.Run(ref job, blocks, threads);
     }
 
     private struct WeightJob : IParallelJob
     {
-        public int K, OutC, InC;
+        public int K, Outputs, OutC, InC;
         public WeightView W;
         public bool Flip;
         public float* U;
         public long XiStride;
 
-        public readonly void Execute(int task, int worker) => TransformWeights(Forward(K), W, Flip, task, OutC, InC, U, XiStride);
+        public readonly void Execute(int task, int worker) =>
+            TransformWeights(Outputs == 4 ? Wide(K) : Forward(K), W, Flip, task, OutC, InC, U, XiStride);
     }
 
     /// <summary>u[ξ·xiStride + o·inC·k + i·k + kh] = weight of plane ξ (see PlaneSet) for output channels o of block `block`
@@ -189,17 +208,19 @@ internal static unsafe class WinogradRows
             }
     }
 
-    /// <summary>v[ξ·xiStride + i·stride + r·tw + tx] = input of plane ξ (see PlaneSet) over d = packed[i][r][2tx .. 2tx + k],
-    /// for the band's `height` packed rows (channels channelStride apart, rows cols = 2·tw + k − 1 apart). Tiles are
-    /// transformed 16 at a time; where tw is not a multiple of 16 a row's last 16 spill into the next row's first, which that
-    /// row then overwrites. The 16 tiles past the last row are zeroed.</summary>
+    /// <summary>v[ξ·xiStride + i·stride + r·tw + tx] = input of plane ξ (see PlaneSet) over d = packed[i][r][m·tx .. m·tx + Span − 1],
+    /// m = set.Outputs, for the band's `height` packed rows (channels channelStride apart, rows cols = m·tw + k − 1 apart). Tiles
+    /// are transformed 16 at a time (reading up to 16·m + k − 2 floats past a group's first input); where tw is not a multiple
+    /// of 16 a row's last 16 spill into the next row's first, which that row then overwrites. The 16 tiles past the last row
+    /// are zeroed.</summary>
     public static void TransformInput(PlaneSet set, float* packed, int inC, long channelStride, int cols, int height, int tw, float* v,
         long stride, long xiStride)
     {
-        int k = set.K, count = set.Count;
-        // The forward's two sets run unrolled (Split7, Split5); other sets (the tests' whole rows) through the tables.
+        int k = set.K, count = set.Count, m = set.Outputs;
+        // The forward's two pair sets run unrolled (Split7, Split5); other sets (tiles of 4, the tests' whole rows) through the
+        // tables: with 64 output channels a transformed vector feeds 64·k multiply-adds of the products, its transform ~5–8.
         int unrolled = ReferenceEquals(set, ForwardSets[1]) ? 7 : ReferenceEquals(set, ForwardSets[0]) ? 5 : 0;
-        var d = stackalloc Vector512<float>[8];
+        var d = stackalloc Vector512<float>[12];
         fixed (float* coefficients = set.Input)
             for (int i = 0; i < inC; i++)
             {
@@ -208,11 +229,11 @@ internal static unsafe class WinogradRows
                 for (int r = 0; r < height; r++)
                 for (int tx = 0; tx < tw; tx += 16)
                 {
-                    float* p = channel + (long)r * cols + 2 * tx;
+                    float* p = channel + (long)r * cols + m * tx;
                     float* q = dst + (long)r * tw + tx;
                     if (unrolled == 7) Split7(p, q, xiStride);
                     else if (unrolled == 5) Split5(p, q, xiStride);
-                    else Planes(p, q, xiStride, k, count, coefficients, d);
+                    else Planes(set, p, q, xiStride, coefficients, d);
                 }
                 for (int xi = 0; xi < count; xi++) Vector512<float>.Zero.Store(dst + xi * xiStride + (long)height * tw);
             }
@@ -227,15 +248,29 @@ internal static unsafe class WinogradRows
         odd = Avx512F.PermuteVar16x32x2(lo, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), hi);
     }
 
-    // The planes of any set for 16 tiles from their coefficient rows.
-    private static void Planes(float* p, float* q, long xiStride, int k, int count, float* coefficients, Vector512<float>* d)
+    // Columns j, j + 4, …, j + 60 (16 tiles' input j for tiles of 4) from the 64 floats from p + j.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Quarter(float* p)
     {
-        for (int a = 0; 2 * a <= k; a++) Pair(p + 2 * a, out d[2 * a], out d[2 * a + 1]);
+        var index = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+        var low = Avx512F.PermuteVar16x32x2(Vector512.Load(p), index, Vector512.Load(p + 16));
+        var high = Avx512F.PermuteVar16x32x2(Vector512.Load(p + 32), index, Vector512.Load(p + 48));
+        return Avx512F.InsertVector256(low, high.GetLower(), 1);
+    }
+
+    // The planes of any set for 16 tiles from their coefficient rows.
+    private static void Planes(PlaneSet set, float* p, float* q, long xiStride, float* coefficients, Vector512<float>* d)
+    {
+        int span = set.Span, count = set.Count;
+        if (set.Outputs == 4)
+            for (int j = 0; j < span; j++) d[j] = Quarter(p + j);
+        else
+            for (int a = 0; 2 * a < span; a++) Pair(p + 2 * a, out d[2 * a], out d[2 * a + 1]);
         for (int xi = 0; xi < count; xi++)
         {
-            float* c = coefficients + xi * (k + 1);
+            float* c = coefficients + xi * span;
             var acc = Vector512<float>.Zero;
-            for (int j = 0; j <= k; j++)
+            for (int j = 0; j < span; j++)
                 if (c[j] != 0f) acc = Vector512.FusedMultiplyAdd(d[j], Vector512.Create(c[j]), acc);
             acc.Store(q + xi * xiStride);
         }
@@ -281,46 +316,65 @@ internal static unsafe class WinogradRows
     /// <summary>The output tiles of one channel for 16 band tiles from q0 (a multiple of 16; lanes at or past `tiles` are not
     /// stored): Aᵀ·m from the planes' products m[ξ] (ξ·productStride apart), plus bias, clamped at zero with relu, zeroed
     /// where gate (laid out like dst, if not null) is not positive. dst: the band's first output row of the channel, rows
-    /// 2·tw apart.</summary>
+    /// Outputs·tw apart.</summary>
     public static void StoreOutput(PlaneSet set, float* m, long productStride, int q0, int tiles, int tw, float bias, bool relu, float* dst,
         float* gate)
     {
-        int count = set.Count;
+        int count = set.Count, outputs = set.Outputs;
         var b = Vector512.Create(bias);
-        Vector512<float> y0 = b, y1 = b;
+        var y = stackalloc Vector512<float>[4];
+        for (int t = 0; t < outputs; t++) y[t] = b;
         fixed (float* at = set.Output)
             for (int xi = 0; xi < count; xi++)
             {
                 var value = Vector512.Load(m + xi * productStride);
-                if (at[xi] != 0f) y0 = Vector512.FusedMultiplyAdd(value, Vector512.Create(at[xi]), y0);
-                if (at[count + xi] != 0f) y1 = Vector512.FusedMultiplyAdd(value, Vector512.Create(at[count + xi]), y1);
+                for (int t = 0; t < outputs; t++)
+                    if (at[t * count + xi] != 0f) y[t] = Vector512.FusedMultiplyAdd(value, Vector512.Create(at[t * count + xi]), y[t]);
             }
-        y0 = TileChannel.ReLU(y0, relu);
-        y1 = TileChannel.ReLU(y1, relu);
-        // Interleaved, 8 tiles' two columns fill a vector of an output row.
-        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        for (int half = 0; half < 2; half++)
+        for (int t = 0; t < outputs; t++) y[t] = TileChannel.ReLU(y[t], relu);
+        // Interleaved, 16 / outputs tiles' outputs fill a vector of an output row.
+        var rows = stackalloc Vector512<float>[4];
+        if (outputs == 2)
         {
-            int q = q0 + 8 * half;
+            rows[0] = Avx512F.PermuteVar16x32x2(y[0], Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), y[1]);
+            rows[1] = Avx512F.PermuteVar16x32x2(y[0], Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), y[1]);
+        }
+        else
+        {
+            var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+            // Pairs (y0, y1) and (y2, y3) of tiles 0–7 and 8–15, then four tiles' (y0, y1, y2, y3) a vector.
+            Vector512<float> a0 = Avx512F.PermuteVar16x32x2(y[0], low, y[1]), a1 = Avx512F.PermuteVar16x32x2(y[0], high, y[1]);
+            Vector512<float> c0 = Avx512F.PermuteVar16x32x2(y[2], low, y[3]), c1 = Avx512F.PermuteVar16x32x2(y[2], high, y[3]);
+            var first = Vector512.Create(0L, 8, 1, 9, 2, 10, 3, 11);
+            var second = Vector512.Create(4L, 12, 5, 13, 6, 14, 7, 15);
+            rows[0] = Avx512F.PermuteVar8x64x2(a0.AsDouble(), first, c0.AsDouble()).AsSingle();
+            rows[1] = Avx512F.PermuteVar8x64x2(a0.AsDouble(), second, c0.AsDouble()).AsSingle();
+            rows[2] = Avx512F.PermuteVar8x64x2(a1.AsDouble(), first, c1.AsDouble()).AsSingle();
+            rows[3] = Avx512F.PermuteVar8x64x2(a1.AsDouble(), second, c1.AsDouble()).AsSingle();
+        }
+        int per = 16 / outputs;
+        for (int part = 0; part < outputs; part++)
+        {
+            int q = q0 + per * part;
             if (q >= tiles) break;
-            var row = Avx512F.PermuteVar16x32x2(y0, half == 0 ? low : high, y1);
+            var row = rows[part];
             int column = q % tw;
-            long place = (long)(q / tw) * 2 * tw + 2 * column;
-            if (column + 8 <= tw && q + 8 <= tiles)
+            long place = (long)(q / tw) * outputs * tw + outputs * column;
+            if (column + per <= tw && q + per <= tiles)
             {
                 if (gate != null) row &= Vector512.GreaterThan(Vector512.Load(gate + place), Vector512<float>.Zero);
                 row.Store(dst + place);
                 continue;
             }
-            // 8 tiles across the end of a row (tw not a multiple of 8) or past the band's last tile: tile by tile.
+            // Tiles across the end of a row (tw not a multiple of 16 / outputs) or past the band's last tile: tile by tile.
             float* values = (float*)&row;
-            for (int j = 0; j < 8 && q + j < tiles; j++)
+            for (int j = 0; j < per && q + j < tiles; j++)
             {
                 int tile = q + j;
-                long at = (long)(tile / tw) * 2 * tw + 2 * (tile % tw);
-                for (int e = 0; e < 2; e++)
-                    dst[at + e] = gate != null && !(gate[at + e] > 0f) ? 0f : values[2 * j + e];
+                long at = (long)(tile / tw) * outputs * tw + outputs * (tile % tw);
+                for (int e = 0; e < outputs; e++)
+                    dst[at + e] = gate != null && !(gate[at + e] > 0f) ? 0f : values[outputs * j + e];
             }
         }
     }

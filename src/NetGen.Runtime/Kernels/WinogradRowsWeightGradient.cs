@@ -1,10 +1,11 @@
 // The weight gradient of a 5×5 or 7×7, stride-1, "same"-padding layer by Winograd along rows, the transpose of the
-// forward's (see WinogradRows): for each kernel row kh and segment (offset, r) of its taps (7×7: taps 0–3 and 4–6; 5×5: all
-// five), the r sums Σ A·shifted B over a pair of A's columns (a tile) are F(r, 2)'s Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A,
-// d the r + 1 inputs of B's row kh rows down from the segment's offset. F(r, 2)'s Bᵀ is the forward's F(2, r)'s (it
-// depends on the points alone), so B's rows are transformed by the forward's planes (WinogradRows.Forward). Summed over
-// tiles, the planes' elementwise products are matrix products (pairs (b, kh) of B's transformed rows × A's transformed
-// channels, the tiles being the sum): 9 multiply-adds per tile, channel pair and kernel row of a 7×7 layer instead of 14.
+// forward's (see WinogradRows): for each kernel row kh and segment (offset, r) of its taps (7×7: taps 0–3 and 4–6; 5×5: 0–2
+// and 3–4), the r sums Σ A·shifted B over a tile of m of A's columns (m = 4 on rows of a multiple of 4, else 2, as the
+// forward) are F(r, m)'s Aᵀ·[(G·h) ⊙ (Bᵀ·d)], h the tile of A, d the r + m − 1 inputs of B's row kh rows down from the
+// segment's offset. F(r, m)'s Bᵀ is the forward's F(m, r)'s (it depends on the points alone), so B's rows are transformed by
+// the forward's planes (WinogradRows.ForRows). Summed over tiles, the planes' elementwise products are matrix products
+// (pairs (b, kh) of B's transformed rows × A's transformed channels, the tiles being the sum): per column of A, channel pair
+// and kernel row of a 7×7 layer 13/4 multiply-adds in tiles of 4, 9/2 in pairs, instead of 7.
 // Tasks, segments and the second pass are WinogradWeightGradient's: a task is a segment of rows and a group of blocks of 4
 // (b, kh) pairs; it packs and transforms its rows of B and (once per segment on each thread) of A, so no data crosses
 // between the cores; the second pass adds the segments in order, applies Aᵀ (with G's denominators, in float64
@@ -41,7 +42,8 @@ internal static unsafe class WinogradRowsWeightGradient
     public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int h, int w, float* b, int bC, int k,
         float* dw, int batch, UnpooledInput* unpoolA)
     {
-        int planes = WinogradRows.Forward(k).Count, tw = w / 2;
+        var set = WinogradRows.ForRows(k, w);
+        int planes = set.Count, tw = w / set.Outputs;
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
         int pairs = bC * k, pairBlocks = (pairs + 3) / 4;
         long productFloats = (long)planes * pairBlocks * 4 * aStride;
@@ -59,7 +61,8 @@ internal static unsafe class WinogradRowsWeightGradient
         float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
         var job = new SegmentJob
         {
-            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, Planes = planes, PairBlocks = pairBlocks,
+            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, K = k, Outputs = set.Outputs, Planes = planes,
+            PairBlocks = pairBlocks,
             Plan = plan, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
             TransformedA = transformedA,
@@ -75,7 +78,8 @@ internal static unsafe class WinogradRowsWeightGradient
         float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
         var finish = new FinishJob
         {
-            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, K = k, DwT = dwT,
+            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, K = k, Outputs = set.Outputs,
+            DwT = dwT,
             PairBlocks = pairBlocks,
             Sums = new WeightGradientByChannel.TransposedSums
             {
@@ -93,7 +97,7 @@ internal static unsafe class WinogradRowsWeightGradient
     {
         public VectorPath Path;
         public float* A, B, Products;
-        public int AC, AStride, H, W, BC, K, Planes, PairBlocks;
+        public int AC, AStride, H, W, BC, K, Outputs, Planes, PairBlocks;
         public SegmentPlan Plan;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
@@ -119,20 +123,20 @@ internal static unsafe class WinogradRowsWeightGradient
         public readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
             int k = K, planes = Planes, pairs = BC * k;
-            var set = WinogradRows.Forward(k);
+            var set = Outputs == 4 ? WinogradRows.Wide(k) : WinogradRows.Forward(k);
             int b0 = 4 * block0 / k, b1 = Math.Min(BC, (Math.Min(4 * block1, pairs) - 1) / k + 1);
-            int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
+            int tw = W / Outputs, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
             var own = Workspace.Current;
 
             // B's channels of the group: input rows y0 − k/2 .. y0 + rows − 1 + k/2 with k/2 padding around, then their α
             // transformed planes (at their places in the thread's buffer).
             int pad = k / 2, cols = W + k - 1, height = rows + k - 1;
             long channelStride = (long)height * cols;
-            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
+            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 96);
             for (int i = b0; i < b1; i++)
                 Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, pad - y0, pad, height, cols,
                     packed + (i - b0) * channelStride, 0, Path);
-            Packing.Clear(packed + (b1 - b0) * channelStride, 64);
+            Packing.Clear(packed + (b1 - b0) * channelStride, 96);
             float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * BProductStride);
             WinogradRows.TransformInput(set, packed, b1 - b0, channelStride, cols, height, tw, bt + b0 * TileStride, TileStride,
                 BProductStride);
@@ -185,22 +189,33 @@ internal static unsafe class WinogradRowsWeightGradient
         }
     }
 
-    /// <summary>at[ξ·productStride + tile·stride + a] = h0 + p_ξ·h1 for the tile's two positions h0, h1 (position-major, `stride`
-    /// floats each), or h1 where plane ξ's point is ∞: G·h of its segment's F(r, 2) without the denominators, which the
-    /// second pass applies.</summary>
+    /// <summary>at[ξ·productStride + tile·stride + a] = Σ_t p_ξ^t·h_t for the tile's m = set.Outputs positions h_t
+    /// (position-major, `stride` floats each), or h_{m−1} where plane ξ's point is ∞: G·h of its segment's F(r, m) without the
+    /// denominators, which the second pass applies. (Horner's rule; the points are 0, ±1, ±2 and ½: exact powers of two
+    /// times small integers.)</summary>
     private static void TransformTiles(WinogradRows.PlaneSet set, float* rows, int tiles, int stride, float* at, long productStride)
     {
+        int m = set.Outputs;
+        var h = stackalloc Vector512<float>[4];
         for (int t = 0; t < tiles; t++)
         {
-            float* h0 = rows + 2L * t * stride, h1 = h0 + stride;
+            float* first = rows + (long)m * t * stride;
             float* q = at + (long)t * stride;
             for (int c = 0; c < stride; c += 16)
             {
-                Vector512<float> x0 = Vector512.Load(h0 + c), x1 = Vector512.Load(h1 + c);
+                for (int j = 0; j < m; j++) h[j] = Vector512.Load(first + j * stride + c);
                 for (int xi = 0; xi < set.Count; xi++)
                 {
                     float p = set.Point[xi];
-                    (float.IsInfinity(p) ? x1 : Vector512.FusedMultiplyAdd(x1, Vector512.Create(p), x0)).Store(q + xi * productStride + c);
+                    Vector512<float> value;
+                    if (float.IsInfinity(p)) value = h[m - 1];
+                    else
+                    {
+                        var point = Vector512.Create(p);
+                        value = h[m - 1];
+                        for (int j = m - 2; j >= 0; j--) value = Vector512.FusedMultiplyAdd(value, point, h[j]);
+                    }
+                    value.Store(q + xi * productStride + c);
                 }
             }
         }
@@ -212,13 +227,13 @@ internal static unsafe class WinogradRowsWeightGradient
     {
         public float* Products, DwT;
         public long ProductFloats;
-        public int Segments, AStride, BC, K, PairBlocks;
+        public int Segments, AStride, BC, K, Outputs, PairBlocks;
         public WeightGradientByChannel.TransposedSums Sums;
 
         public void Execute(int task, int worker)
         {
             int k = K;
-            var set = WinogradRows.Forward(k);
+            var set = Outputs == 4 ? WinogradRows.Wide(k) : WinogradRows.Forward(k);
             int planes = set.Count;
             int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
             var m = stackalloc Vector512<float>[16];
