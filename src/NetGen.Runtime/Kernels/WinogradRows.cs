@@ -219,7 +219,8 @@ internal static unsafe class WinogradRows
         int k = set.K, count = set.Count, m = set.Outputs;
         // The forward's two pair sets run unrolled (Split7, Split5); other sets (tiles of 4, the tests' whole rows) through the
         // tables: with 64 output channels a transformed vector feeds 64·k multiply-adds of the products, its transform ~5–8.
-        int unrolled = ReferenceEquals(set, ForwardSets[1]) ? 7 : ReferenceEquals(set, ForwardSets[0]) ? 5 : 0;
+        int unrolled = ReferenceEquals(set, ForwardSets[1]) ? 7 : ReferenceEquals(set, ForwardSets[0]) ? 5
+            : ReferenceEquals(set, WideSets[1]) ? 74 : 0;
         var d = stackalloc Vector512<float>[12];
         fixed (float* coefficients = set.Input)
             for (int i = 0; i < inC; i++)
@@ -233,6 +234,7 @@ internal static unsafe class WinogradRows
                     float* q = dst + (long)r * tw + tx;
                     if (unrolled == 7) Split7(p, q, xiStride);
                     else if (unrolled == 5) Split5(p, q, xiStride);
+                    else if (unrolled == 74) Split7Wide(p, q, xiStride);
                     else Planes(set, p, q, xiStride, coefficients, d);
                 }
                 for (int xi = 0; xi < count; xi++) Vector512<float>.Zero.Store(dst + xi * xiStride + (long)height * tw);
@@ -297,6 +299,38 @@ internal static unsafe class WinogradRows
         (d7 - d5).Store(q + 8 * xi);
     }
 
+    // Wide(7)'s planes for 16 tiles of 4: F(4, 4)'s Bᵀ (points 0, 1, −1, 2, −2, ½, ∞) on d0..d6, then F(4, 3)'s (0, 1, −1,
+    // 2, −2, ∞) on d4..d9; the tables' coefficients (the tests compare both).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split7Wide(float* p, float* q, long xi)
+    {
+        Vector512<float> d0 = Quarter(p), d1 = Quarter(p + 1), d2 = Quarter(p + 2), d3 = Quarter(p + 3), d4 = Quarter(p + 4);
+        Vector512<float> d5 = Quarter(p + 5), d6 = Quarter(p + 6), d7 = Quarter(p + 7), d8 = Quarter(p + 8), d9 = Quarter(p + 9);
+        Vector512<float> two = Vector512.Create(2f), four = Vector512.Create(4f), five = Vector512.Create(5f), half = Vector512.Create(0.5f);
+        Vector512<float> f25 = Vector512.Create(2.5f), f15 = Vector512.Create(1.5f);
+        // F(4, 4), rows of Bᵀ: −2 4 5/2 −5 −1/2 1 | 0 2 −2 −9/2 1/2 1 | 0 −2 6 −7/2 −3/2 1 | 0 1 −3/2 −2 3/2 1 |
+        // 0 −1 5/2 0 −5/2 1 | 0 4 0 −5 0 1 | 0 −2 4 5/2 −5 −1/2 1.
+        Vector512.FusedMultiplyAdd(d0, -two, Vector512.FusedMultiplyAdd(d1, four, Vector512.FusedMultiplyAdd(d2, f25,
+            Vector512.FusedMultiplyAdd(d3, -five, Vector512.FusedMultiplyAdd(d4, -half, d5))))).Store(q);
+        Vector512.FusedMultiplyAdd(d1 - d2, two, Vector512.FusedMultiplyAdd(d3, Vector512.Create(-4.5f),
+            Vector512.FusedMultiplyAdd(d4, half, d5))).Store(q + xi);
+        Vector512.FusedMultiplyAdd(d1, -two, Vector512.FusedMultiplyAdd(d2, Vector512.Create(6f),
+            Vector512.FusedMultiplyAdd(d3, Vector512.Create(-3.5f), Vector512.FusedMultiplyAdd(d4, -f15, d5)))).Store(q + 2 * xi);
+        (d1 + Vector512.FusedMultiplyAdd(d4 - d2, f15, Vector512.FusedMultiplyAdd(d3, -two, d5))).Store(q + 3 * xi);
+        (Vector512.FusedMultiplyAdd(d2 - d4, f25, d5) - d1).Store(q + 4 * xi);
+        Vector512.FusedMultiplyAdd(d1, four, Vector512.FusedMultiplyAdd(d3, -five, d5)).Store(q + 5 * xi);
+        Vector512.FusedMultiplyAdd(d1, -two, Vector512.FusedMultiplyAdd(d2, four, Vector512.FusedMultiplyAdd(d3, f25,
+            Vector512.FusedMultiplyAdd(d4, -five, Vector512.FusedMultiplyAdd(d5, -half, d6))))).Store(q + 6 * xi);
+        // F(4, 3) on e0..e5 = d4..d9: 4 0 −5 0 1 0 | 0 −4 −4 1 1 0 | 0 4 −4 −1 1 0 | 0 −2 −1 2 1 0 | 0 2 −1 −2 1 0 |
+        // 0 4 0 −5 0 1.
+        Vector512.FusedMultiplyAdd(d4, four, Vector512.FusedMultiplyAdd(d6, -five, d8)).Store(q + 7 * xi);
+        Vector512.FusedMultiplyAdd(d5 + d6, -four, d7 + d8).Store(q + 8 * xi);
+        Vector512.FusedMultiplyAdd(d5 - d6, four, d8 - d7).Store(q + 9 * xi);
+        Vector512.FusedMultiplyAdd(d7 - d5, two, d8 - d6).Store(q + 10 * xi);
+        Vector512.FusedMultiplyAdd(d5 - d7, two, d8 - d6).Store(q + 11 * xi);
+        Vector512.FusedMultiplyAdd(d5, four, Vector512.FusedMultiplyAdd(d7, -five, d9)).Store(q + 12 * xi);
+    }
+
     // Forward(5)'s planes for 16 tiles: F(2, 3)'s Bᵀ on d0..d3, then F(2, 2)'s (0, 1, ∞) on d3..d5.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Split5(float* p, float* q, long xi)
@@ -313,6 +347,26 @@ internal static unsafe class WinogradRows
         (d5 - d4).Store(q + 6 * xi);
     }
 
+    // Wide(7)'s Aᵀ: both segments' planes at the points 0, ±1, ±2 and ∞ added first, then y_t = Σ p^t·M_p (+ M_∞ for t = 3),
+    // with F(4, 4)'s plane at ½.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Wide7Output(float* m, long stride, Vector512<float> bias, Vector512<float>* y)
+    {
+        Vector512<float> m0 = Vector512.Load(m) + Vector512.Load(m + 7 * stride);
+        Vector512<float> m1 = Vector512.Load(m + stride) + Vector512.Load(m + 8 * stride);
+        Vector512<float> m2 = Vector512.Load(m + 2 * stride) + Vector512.Load(m + 9 * stride);
+        Vector512<float> m3 = Vector512.Load(m + 3 * stride) + Vector512.Load(m + 10 * stride);
+        Vector512<float> m4 = Vector512.Load(m + 4 * stride) + Vector512.Load(m + 11 * stride);
+        Vector512<float> half = Vector512.Load(m + 5 * stride);
+        Vector512<float> infinity = Vector512.Load(m + 6 * stride) + Vector512.Load(m + 12 * stride);
+        Vector512<float> s1 = m1 + m2, d1 = m1 - m2, s2 = m3 + m4, d2 = m3 - m4;
+        y[0] = bias + (m0 + s1 + s2 + half);
+        y[1] = bias + Vector512.FusedMultiplyAdd(d2, Vector512.Create(2f), Vector512.FusedMultiplyAdd(half, Vector512.Create(0.5f), d1));
+        y[2] = bias + Vector512.FusedMultiplyAdd(s2, Vector512.Create(4f), Vector512.FusedMultiplyAdd(half, Vector512.Create(0.25f), s1));
+        y[3] = bias + Vector512.FusedMultiplyAdd(d2, Vector512.Create(8f),
+            Vector512.FusedMultiplyAdd(half, Vector512.Create(0.125f), d1 + infinity));
+    }
+
     /// <summary>The output tiles of one channel for 16 band tiles from q0 (a multiple of 16; lanes at or past `tiles` are not
     /// stored): Aᵀ·m from the planes' products m[ξ] (ξ·productStride apart), plus bias, clamped at zero with relu, zeroed
     /// where gate (laid out like dst, if not null) is not positive. dst: the band's first output row of the channel, rows
@@ -323,14 +377,18 @@ internal static unsafe class WinogradRows
         int count = set.Count, outputs = set.Outputs;
         var b = Vector512.Create(bias);
         var y = stackalloc Vector512<float>[4];
-        for (int t = 0; t < outputs; t++) y[t] = b;
-        fixed (float* at = set.Output)
-            for (int xi = 0; xi < count; xi++)
-            {
-                var value = Vector512.Load(m + xi * productStride);
-                for (int t = 0; t < outputs; t++)
-                    if (at[t * count + xi] != 0f) y[t] = Vector512.FusedMultiplyAdd(value, Vector512.Create(at[t * count + xi]), y[t]);
-            }
+        if (ReferenceEquals(set, WideSets[1])) Wide7Output(m, productStride, b, y);
+        else
+        {
+            for (int t = 0; t < outputs; t++) y[t] = b;
+            fixed (float* at = set.Output)
+                for (int xi = 0; xi < count; xi++)
+                {
+                    var value = Vector512.Load(m + xi * productStride);
+                    for (int t = 0; t < outputs; t++)
+                        if (at[t * count + xi] != 0f) y[t] = Vector512.FusedMultiplyAdd(value, Vector512.Create(at[t * count + xi]), y[t]);
+                }
+        }
         for (int t = 0; t < outputs; t++) y[t] = TileChannel.ReLU(y[t], relu);
         // Interleaved, 16 / outputs tiles' outputs fill a vector of an output row.
         var rows = stackalloc Vector512<float>[4];

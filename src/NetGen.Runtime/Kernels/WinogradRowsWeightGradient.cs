@@ -48,7 +48,7 @@ internal static unsafe class WinogradRowsWeightGradient
         int pairs = bC * k, pairBlocks = (pairs + 3) / 4;
         long productFloats = (long)planes * pairBlocks * 4 * aStride;
         var plan = SegmentPlan.Make(h, (long)planes * sizeof(float) * tw * (aStride + bC), ChunkBytes, productFloats,
-            ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes, batch, pairBlocks, MinTasks);
+            ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes, batch, pairBlocks, MinTasks, threads);
         int chunkRows = plan.ChunkRows, perSample = plan.PerSample, segmentRows = plan.SegmentRows, segments = plan.Segments;
         int groups = plan.Groups, blocksPerGroup = plan.BlocksPerGroup;
         int rowsA = Math.Min(chunkRows, segmentRows);

@@ -123,16 +123,17 @@ public class WinogradRowsTests
     /// <summary>The forward's unrolled input transforms give the planes their coefficient tables give (a fresh set of the
     /// same segments runs through the tables), to a few units in the last place (the sums run in another order).</summary>
     [Theory]
-    [InlineData(7)]
-    [InlineData(5)]
-    public unsafe void Unrolled_input_transforms_match_the_tables(int k)
+    [InlineData(7, 2)]
+    [InlineData(5, 2)]
+    [InlineData(7, 4)]
+    public unsafe void Unrolled_input_transforms_match_the_tables(int k, int outputs)
     {
         if (!Avx512F.IsSupported) return;
-        var unrolled = WinogradRows.Forward(k);
-        var tables = k == 7 ? WinogradRows.PlaneSet.Of(2, 7, (0, 4), (4, 3)) : WinogradRows.PlaneSet.Of(2, 5, (0, 3), (3, 2));
-        int channels = 3, tw = 24, height = 4, cols = 2 * tw + k - 1;
+        var unrolled = outputs == 4 ? WinogradRows.Wide(k) : WinogradRows.Forward(k);
+        var tables = k == 7 ? WinogradRows.PlaneSet.Of(outputs, 7, (0, 4), (4, 3)) : WinogradRows.PlaneSet.Of(outputs, 5, (0, 3), (3, 2));
+        int channels = 3, tw = 24, height = 4, cols = outputs * tw + k - 1;
         long channelStride = (long)height * cols, stride = height * tw + 16, planeStride = channels * stride;
-        var packed = Random((int)(channels * channelStride + 64), 7);
+        var packed = Random((int)(channels * channelStride + 96), 7);
         var a = new float[unrolled.Count * planeStride];
         var b = new float[unrolled.Count * planeStride];
         fixed (float* p = packed, pa = a, pb = b)
