@@ -99,11 +99,13 @@ internal static unsafe class WinogradRows
 
     internal static PlaneSet Whole(int k) => WholeSets[k / 2 - 2];
 
-    /// <summary>Whether the band engine runs this stride-1 correlation by rows (see Forward): Vector512, a 5×5 or 7×7 kernel
-    /// with "same" padding, rows of an even number of outputs, at least 16, and at least 8 input and output channels.</summary>
+    /// <summary>Whether the band engine runs this stride-1 correlation by rows (see ForRows): Vector512, a 5×5 or 7×7 kernel
+    /// with "same" padding, rows of an even number of outputs, at least 16, at least 8 output channels and 8 input channels,
+    /// or 3 in tiles of 4 (an RGB first layer: SegNet-Basic's 3→64 7×7 forward at 360×480 16.4–17.0 → 12.7–13.8 ms, kbench;
+    /// in pairs it had gained less, 16.5 → 15.1, and its weight gradient had lost).</summary>
     public static bool Applies(VectorPath path, int inC, int inH, int inW, int outC, int outH, int outW, int k, int pad) =>
         Winograd.Enabled && KernelOptions.WinogradRowsAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && pad == k / 2
-        && inH == outH && inW == outW && outW % 2 == 0 && outW >= 16 && inC >= 8 && outC >= 8;
+        && inH == outH && inW == outW && outW % 2 == 0 && outW >= 16 && outC >= 8 && (inC >= 8 || inC >= 3 && ForRows(k, outW).Outputs == 4);
 
     /// <summary>Most rows of a band whose transformed input (planes × input channels × rows + k − 1 × tiles) fits TransformedBytes
     /// (at least 2: a fused pool's windows).</summary>
