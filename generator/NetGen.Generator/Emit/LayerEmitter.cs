@@ -92,13 +92,17 @@ internal static class LayerEmitter
         var weight = plan.Parameter(index, "weight");
         var bias = plan.Parameter(index, "bias");
         string geometry = plan.ConvGeometry(index);
+        // The last batch norm's input keeps Winograd's tiles of 4 in a batch-statistics training forward (see Forward).
+        string[] mode = plan.TrainsWholeBatch && PassEmitter.LastBatchNormInput(plan.Model) == index
+            ? ["using var tiles = global::NetGen.Kernels.KernelModes.LastBatchNormInput(); // the last batch norm's input (see Forward)"]
+            : [];
         if (ReadsUnpool(plan, index))
         {
             // The input is the unpool's output, which has no array: read as the unpool's input and its pool's argmax.
             int unpool = index - 1;
             string pool = plan.PoolGeometry(unpool);
             WritePasses(writer, plan, index,
-                forward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), Y(plan, index),
+                forward: [.. mode, $"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), Y(plan, index),
                     $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {pool}, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
                 backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index), DX(plan, index),
                     $"{Kernels}.{kernel}.BackwardFromUnpool(x, indices, {pool}, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch,",
@@ -106,7 +110,7 @@ internal static class LayerEmitter
             return;
         }
         WritePasses(writer, plan, index,
-            forward: [X(plan, index), Y(plan, index),
+            forward: [.. mode, X(plan, index), Y(plan, index),
                 $"{Kernels}.{kernel}.Forward(x, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
             backward: [X(plan, index), DY(plan, index), DX(plan, index, gated: plan.GatesReLUBefore(index)),
                 $"{Kernels}.{kernel}.Backward(x, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch, {geometry}" +

@@ -72,6 +72,12 @@ internal static class PassEmitter
                 input.CopyTo({{plan.Input.Field}});
 
                 """);
+            if (plan.TrainsWholeBatch)
+            {
+                writer.WriteLine("// Batch norm's training statistics amplify the forward's rounding: Winograd's rows keep their tiles of 2 then, but for");
+                writer.WriteLine("// the last batch norm's input (its rounding reaches that batch norm alone, not a cascade of them).");
+                writer.WriteLine("using var kernelMode = training ? global::NetGen.Kernels.KernelModes.BatchStatisticsForward() : default;");
+            }
             WriteClockStart(writer);
             writer.WriteLine(plan.TrainsWholeBatch
                 ? "int step = training ? batch : SamplesPerRun; // batch norm's training statistics span the whole batch"
@@ -167,6 +173,16 @@ internal static class PassEmitter
                 lines.Add(new Line($"{plan.Id(i)}Forward(start, n);", Lap("Forward", i), shapes));
         }
         return lines;
+    }
+
+    /// <summary>The convolution right before the network's last batch norm, or −1: its training forward keeps Winograd's
+    /// tiles of 4 (KernelModes.LastBatchNormInput, in its forward method).</summary>
+    internal static int LastBatchNormInput(NetworkModel model)
+    {
+        for (int i = model.Layers.Count - 1; i > 0; i--)
+            if (model.Layers[i].Kind == LayerKind.BatchNorm2d)
+                return model.Layers[i - 1].Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d ? i - 1 : -1;
+        return -1;
     }
 
     // Forward's laps say whether they continue the pass's call for an earlier run of samples (start > 0).

@@ -91,9 +91,10 @@ internal static unsafe class WinogradRows
     internal static PlaneSet Wide(int k) => WideSets[k / 2 - 2];
 
     /// <summary>The set a band engine's rows of outW outputs run: tiles of 4 (Wide) where outW is a multiple of 4, else of 2
-    /// (Forward); KernelOptions.RowTiles = 2 on the calling thread, or NETGEN_ROW_TILES=2, keeps pairs.</summary>
+    /// (Forward); pairs too in a batch-statistics training forward (KernelModes.BatchStatisticsForward), with
+    /// KernelOptions.RowTiles = 2 on the calling thread, or NETGEN_ROW_TILES=2.</summary>
     internal static PlaneSet ForRows(int k, int outW) =>
-        outW % 4 == 0 && KernelOptions.RowTiles != 2 && WideEnabled ? Wide(k) : Forward(k);
+        outW % 4 == 0 && KernelOptions.RowTiles != 2 && !KernelOptions.BatchStatisticsForward && WideEnabled ? Wide(k) : Forward(k);
 
     private static readonly bool WideEnabled = Environment.GetEnvironmentVariable("NETGEN_ROW_TILES") != "2";
 

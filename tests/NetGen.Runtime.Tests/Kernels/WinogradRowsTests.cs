@@ -280,6 +280,25 @@ public class WinogradRowsTests
             $"the rows' max error {winogradError:G3} (k {k}, tiles of {(wide ? 4 : 2)}), the direct tiles' {tilesError:G3}");
     }
 
+    /// <summary>Rows of a multiple of 4 take tiles of 4 but in a batch-statistics training forward, where only the last batch
+    /// norm's input keeps them; pairs elsewhere; every scope restores what it found.</summary>
+    [Fact]
+    public void Tiles_of_4_where_the_rounding_is_not_amplified()
+    {
+        if (Environment.GetEnvironmentVariable("NETGEN_ROW_TILES") == "2") return;
+        Assert.Equal(4, WinogradRows.ForRows(7, 480).Outputs);
+        Assert.Equal(2, WinogradRows.ForRows(7, 30).Outputs);
+        using (KernelModes.BatchStatisticsForward())
+        {
+            Assert.Equal(2, WinogradRows.ForRows(7, 480).Outputs);
+            using (KernelModes.LastBatchNormInput()) Assert.Equal(4, WinogradRows.ForRows(7, 480).Outputs);
+            Assert.Equal(2, WinogradRows.ForRows(7, 480).Outputs);
+            using (KernelOptions.PairsOnly())
+            using (KernelModes.LastBatchNormInput()) Assert.Equal(2, WinogradRows.ForRows(7, 480).Outputs);
+        }
+        Assert.Equal(4, WinogradRows.ForRows(7, 480).Outputs);
+    }
+
     [Fact]
     public void Results_do_not_depend_on_the_thread_count()
     {
