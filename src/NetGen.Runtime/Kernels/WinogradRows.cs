@@ -4,9 +4,10 @@
 // of a multiple of 4 take tiles of 4 (Wide): 7 + 6 = 13 products per tile, points 0, ±1, ±2, ½ and ∞ (F(4, 3) without ½),
 // 3.25 multiply-adds per output and kernel row against 7 direct; other rows take pairs (Forward): 5 + 4 = 9 products, 4.5 per
 // output, points 0, ±1, 2 and ∞. Whole-row F(2, 7), 8 products with ±2 and ±½, had rounded 2–3× worse than the pairs
-// (whole-tensor L2) and SegNet-Basic's batch-statistics training amplified that past the benchmark's float64 check; the
-// tiles of 4 round about 2× worse than the pairs, 1.1–1.7× the direct sums' max error, and pass it (session 12). 5×5 rows
-// take F(m, 3) beside F(m, 2). The products (planes), summed over input channels and kernel rows, are matrix products
+// (whole-tensor L2) and SegNet-Basic's batch-statistics training amplified that past the benchmark's float64 check. The
+// tiles of 4 round about 2× worse than the pairs, 1.1–1.7× the direct sums' max error: fine in inference and the backward,
+// but in a batch-statistics training forward they put SegNet-Basic's gradients 3–4× further from float64 than libtorch's,
+// so pairs run there, except in the layer feeding the last batch norm (KernelModes). 5×5 rows take F(m, 3) beside F(m, 2). The products (planes), summed over input channels and kernel rows, are matrix products
 // (transformed weights × transformed input rows) on the band engine's 4-channel grid tiles, with tiles of outputs in the
 // vector lanes: one term per (input channel, kernel row), reading the transformed row under the tile's row plus the kernel
 // row. Toom–Cook with the finite points' denominators in G, which is applied to the weights in float64 once per call: Bᵀ
