@@ -31,10 +31,12 @@ internal static unsafe class WinogradRowsWeightGradient
 
     /// <summary>Whether WeightGradient.Accumulate takes this route: Vector512, a 5×5 or 7×7 kernel at stride 1 with "same"
     /// padding, B as large as A, rows of an even number of positions, at least 16, at least 16 channels of A (its vector
-    /// lanes) and 8 of B, or 3 in tiles of 4 (an RGB first layer: 3→64 7×7 at 360×480 15.0 → 12.9 ms, kbench).</summary>
+    /// lanes) and 8 of B. (Not an RGB first layer's 3: its 3→64 7×7 at 360×480 ran 13.2–17.1 ms by rows of 4, medians
+    /// 16.3–21.5, erratic with the host's memory phases — its work is mostly A's transposition — against the direct engine's
+    /// steady 15.2–15.5; kbench, alternated, session 12.)</summary>
     public static bool Applies(VectorPath path, int aC, int aH, int aW, int bC, int bH, int bW, int k, int s, int p) =>
         Winograd.Enabled && KernelOptions.WinogradAllowed && path == VectorPath.Vector512 && (k == 5 || k == 7) && s == 1 && p == k / 2
-        && aH == bH && aW == bW && aW % 2 == 0 && aW >= 16 && aC >= 16 && (bC >= 8 || bC >= 3 && WinogradRows.ForRows(k, aW).Outputs == 4);
+        && aH == bH && aW == bW && aW % 2 == 0 && aW >= 16 && aC >= 16 && bC >= 8;
 
     /// <summary>dw[a, b, u, v] += Σ_{n, r, c} A[n, a, r, c]·B[n, b, r − k/2 + u, c − k/2 + v] (zero padding); A [N, aC, h, w],
     /// B [N, bC, h, w], dw [aC, bC, k, k]. With <paramref name="unpoolA"/> A is that MaxUnpool2d's output (a is ignored),
