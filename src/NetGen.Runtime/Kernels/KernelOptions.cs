@@ -54,19 +54,11 @@ internal static class KernelOptions
     /// (KernelModes.BatchStatisticsForward): Winograd's rows keep their tiles of 2 there.</summary>
     public static bool BatchStatisticsForward => batchStatisticsForward;
 
-    internal static bool EnterBatchStatisticsForward()
+    /// <summary>Sets BatchStatisticsForward on this thread; returns the previous setting for a scope to restore.</summary>
+    internal static bool SetBatchStatisticsForward(bool on)
     {
         bool previous = batchStatisticsForward;
-        batchStatisticsForward = true;
-        return previous;
-    }
-
-    internal static void RestoreBatchStatisticsForward(bool previous) => batchStatisticsForward = previous;
-
-    internal static bool LeaveBatchStatisticsForward()
-    {
-        bool previous = batchStatisticsForward;
-        batchStatisticsForward = false;
+        batchStatisticsForward = on;
         return previous;
     }
 
@@ -126,14 +118,14 @@ public static class KernelModes
     /// 0.9–1.2e-3; deconv3.weight's worst entry 3.9e-2 against 1.5e-3), its batch-statistics backward at initialisation
     /// amplifying the forward's rounding (the tiles of 4 round about 2× more than pairs); with pairs there, and the tiles of 4
     /// in the backward and in inference, 1.2–1.7e-3 (worst entry 5.5e-3), as with pairs everywhere.</summary>
-    public static ForwardScope BatchStatisticsForward() => new(KernelOptions.EnterBatchStatisticsForward(), active: true);
+    public static ForwardScope BatchStatisticsForward() => new(KernelOptions.SetBatchStatisticsForward(true), active: true);
 
     /// <summary>Within BatchStatisticsForward, the layer feeding the network's last batch norm: its rounding reaches that batch
     /// norm alone, not a cascade of them, and it keeps the tiles of 4. Measured on SegNet-Basic 360×480 (deconv1, 56 % of its
     /// forward): its gradients on matched routing 0.8–1.1e-3 from float64 (whole-tensor L2; libtorch float32 0.9–1.2e-3,
     /// worst entry 1.9e-3), where the tiles of 4 in every decoder layer's training forward had put deconv3.weight's worst
     /// entry at 9.0e-3.</summary>
-    public static ForwardScope LastBatchNormInput() => new(KernelOptions.LeaveBatchStatisticsForward(), active: true);
+    public static ForwardScope LastBatchNormInput() => new(KernelOptions.SetBatchStatisticsForward(false), active: true);
 
     /// <summary>Restores the setting it found (a default scope does nothing).</summary>
     public readonly struct ForwardScope : IDisposable
@@ -144,7 +136,7 @@ public static class KernelModes
 
         public void Dispose()
         {
-            if (_active) KernelOptions.RestoreBatchStatisticsForward(_previous);
+            if (_active) KernelOptions.SetBatchStatisticsForward(_previous);
         }
     }
 }

@@ -57,7 +57,7 @@ internal unsafe partial struct CorrelationBandJob
         }
     }
 
-    private readonly WinogradRows.PlaneSet RowsSet => RowTiles == 4 ? WinogradRows.Wide(K) : WinogradRows.Forward(K);
+    private readonly WinogradRows.PlaneSet RowsSet => WinogradRows.SetFor(K, RowTiles);
 
     /// <summary>The band's transformed rows (RowsSet's planes), [ξ][input channel][packed row][tile] in this
     /// thread's buffer.</summary>

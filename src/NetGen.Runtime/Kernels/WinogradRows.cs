@@ -91,6 +91,9 @@ internal static unsafe class WinogradRows
 
     internal static PlaneSet Wide(int k) => WideSets[k / 2 - 2];
 
+    /// <summary>The set of a kernel size and tile width (outputs 4: Wide, else Forward), for jobs that carry the width.</summary>
+    internal static PlaneSet SetFor(int k, int outputs) => outputs == 4 ? Wide(k) : Forward(k);
+
     /// <summary>The set a band engine's rows of outW outputs run: tiles of 4 (Wide) where outW is a multiple of 4, else of 2
     /// (Forward); pairs too in a batch-statistics training forward (KernelModes.BatchStatisticsForward), with
     /// KernelOptions.RowTiles = 2 on the calling thread, or NETGEN_ROW_TILES=2.</summary>
@@ -148,7 +151,7 @@ internal static unsafe class WinogradRows
         return new Matrices(outputs, k, alpha, bt, g, at, Array.ConvertAll(p, x => (float)x), dwAt);
     }
 
-    /// <summary>Every block's transformed weights (TransformWeights) for Forward(k), the blocks shared out among the threads:
+    /// <summary>Every block's transformed weights (TransformWeights) for the set, the blocks shared out among the threads:
     /// transformed once per call instead of once per thread (64→64 7×7: about 0.4 ms a thread, a quarter of a 22×30 layer's
     /// forward).</summary>
     public static void TransformAllWeights(PlaneSet set, WeightView w, bool flip, int outC, int inC, float* u, long xiStride, int blocks,
@@ -167,7 +170,7 @@ internal static unsafe class WinogradRows
         public long XiStride;
 
         public readonly void Execute(int task, int worker) =>
-            TransformWeights(Outputs == 4 ? Wide(K) : Forward(K), W, Flip, task, OutC, InC, U, XiStride);
+            TransformWeights(SetFor(K, Outputs), W, Flip, task, OutC, InC, U, XiStride);
     }
 
     /// <summary>u[ξ·xiStride + o·inC·k + i·k + kh] = weight of plane ξ (see PlaneSet) for output channels o of block `block`
@@ -394,17 +397,17 @@ internal static unsafe class WinogradRows
                 }
         }
         for (int t = 0; t < outputs; t++) y[t] = TileChannel.ReLU(y[t], relu);
-        // Interleaved, 16 / outputs tiles' outputs fill a vector of an output row.
+        // Interleaved, 16 / outputs tiles' outputs fill a vector of an output row: (y0, y1) of tiles 0–7 and 8–15 first.
         var rows = stackalloc Vector512<float>[4];
+        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
         if (outputs == 2)
         {
-            rows[0] = Avx512F.PermuteVar16x32x2(y[0], Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), y[1]);
-            rows[1] = Avx512F.PermuteVar16x32x2(y[0], Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), y[1]);
+            rows[0] = Avx512F.PermuteVar16x32x2(y[0], low, y[1]);
+            rows[1] = Avx512F.PermuteVar16x32x2(y[0], high, y[1]);
         }
         else
         {
-            var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
             // Pairs (y0, y1) and (y2, y3) of tiles 0–7 and 8–15, then four tiles' (y0, y1, y2, y3) a vector.
             Vector512<float> a0 = Avx512F.PermuteVar16x32x2(y[0], low, y[1]), a1 = Avx512F.PermuteVar16x32x2(y[0], high, y[1]);
             Vector512<float> c0 = Avx512F.PermuteVar16x32x2(y[2], low, y[3]), c1 = Avx512F.PermuteVar16x32x2(y[2], high, y[3]);

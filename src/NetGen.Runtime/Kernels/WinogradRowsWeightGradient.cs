@@ -125,7 +125,7 @@ internal static unsafe class WinogradRowsWeightGradient
         public readonly long Chunk(int segment, int n, int y0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
             int k = K, planes = Planes, pairs = BC * k;
-            var set = Outputs == 4 ? WinogradRows.Wide(k) : WinogradRows.Forward(k);
+            var set = WinogradRows.SetFor(k, Outputs);
             int b0 = 4 * block0 / k, b1 = Math.Min(BC, (Math.Min(4 * block1, pairs) - 1) / k + 1);
             int tw = W / Outputs, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
             var own = Workspace.Current;
@@ -235,7 +235,7 @@ internal static unsafe class WinogradRowsWeightGradient
         public void Execute(int task, int worker)
         {
             int k = K;
-            var set = Outputs == 4 ? WinogradRows.Wide(k) : WinogradRows.Forward(k);
+            var set = WinogradRows.SetFor(k, Outputs);
             int planes = set.Count;
             int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
             var m = stackalloc Vector512<float>[16];
