@@ -54,21 +54,23 @@ internal static unsafe class CorrelationBands
         // 2×2 tiles, an even number of rows.
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
             && (pool == null || pool->Pool.Stride == 2);
+        // Rows of a multiple of 64 take tiles of 4×4 (see Winograd4): bands a multiple of 4 rows.
+        bool winograd4 = winograd && Winograd4.Applies(outH, outW);
         // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
         var rowsSet = winogradRows ? WinogradRows.ForRows(k, outW) : null;
         if (winograd || winogradRows) gridVectors = 0;
-        int rowMultiple = winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
+        int rowMultiple = winograd4 ? 4 : winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
         // A classified band needs all its channels in one task. Winograd's rows with up to 64 output channels take them all in
         // one task too: each chunk's transformed input is read by every block while it is in L2 (64→64 7×7 on 180×240:
         // 58–60 ms against 61–64 in channel groups; more channels would make each chunk's products outgrow L2).
         bool oneGroup = classify != null || (winogradRows && outC <= 64);
         var key = new PlanKey(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup, winograd,
-            winogradRows, rowsSet?.Outputs ?? 0);
+            winogradRows, winograd4 ? 4 : rowsSet?.Outputs ?? 0);
         plans ??= [];
         if (!plans.TryGetValue(key, out var plan))
             plans[key] = plan = Plan(inC, outH, outW, k, planBlocks, tileChannels, tileWidth, batch, threads, rowMultiple, oneGroup,
-                winograd ? Winograd.MaxRows(inC, outW) : winogradRows ? WinogradRows.MaxRows(rowsSet!, inC, outW) : int.MaxValue);
+                winograd4 ? Winograd4.MaxRows(inC, outW) : winograd ? Winograd.MaxRows(inC, outW) : winogradRows ? WinogradRows.MaxRows(rowsSet!, inC, outW) : int.MaxValue);
         int lastRows = outH - (plan.BandsPerSample - 1) * plan.Rows;
 
         // A 2×2 pool after the nine-tap rows runs in their registers (RunNineTapsPooled): no band buffer, no pass over it.
@@ -87,7 +89,7 @@ internal static unsafe class CorrelationBands
         // The classifier's taps (Pointwise.BandTaps) come last.
         long classifierTaps = classifyBand ? 4L * outC : 0;
         // Winograd marks, per thread and block of 4 output channels, the blocks whose weights it has transformed.
-        long winogradMarks = winograd ? (long)threads * coBlocks : 0;
+        long winogradMarks = winograd && !winograd4 ? (long)threads * coBlocks : 0;
         int* taps = ws.Get<int>(ScratchSlot.Taps, 3L * tapCount + threads + hitCount + classifierTaps + winogradMarks);
         int* lastTaps = taps + tapCount, weightIndex = taps + 2 * tapCount, packedBand = taps + 3 * tapCount;
         long fullStride = (long)(plan.Rows + k - 1) * cols, lastStride = (long)(lastRows + k - 1) * cols;
@@ -108,12 +110,13 @@ internal static unsafe class CorrelationBands
         if (winograd)
         {
             // Channels and the 16 products' planes an odd number of cache lines apart: the input transform stores to all 16.
-            transformedStride = Winograd.OddLines((long)plan.Rows / 2 * (outW / 2));
+            int tile = winograd4 ? 4 : 2;
+            transformedStride = Winograd.OddLines((long)plan.Rows / tile * (outW / tile));
             productStride = Winograd.OddLines(inC * transformedStride);
             for (int i = 0; i < inC; i++)
             {
                 taps[i] = checked((int)(i * transformedStride));
-                weightIndex[i] = 16 * i;
+                weightIndex[i] = (winograd4 ? Winograd4.Planes : 16) * i;
             }
         }
         // The rows' products: tap (i, kh) reads input channel i's transformed row kh rows below the tile's, its weight the
@@ -140,9 +143,9 @@ internal static unsafe class CorrelationBands
             Taps = taps, LastTaps = lastTaps, WeightIndex = weightIndex, TapCount = tapCount, PackedBand = packedBand,
             Rows = plan.Rows, BandsPerSample = plan.BandsPerSample, Groups = plan.Groups, CbPerGroup = plan.CbPerGroup,
             CoBlocks = coBlocks, TileWidth = tileWidth, TileChannels = tileChannels, GridVectors = gridVectors,
-            BandFloats = bandFloats, ByWinograd = winograd, ByWinogradRows = winogradRows, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
+            BandFloats = bandFloats, ByWinograd = winograd, Winograd4x4 = winograd4, ByWinogradRows = winogradRows, Flip = flip, TransformedStride = transformedStride, ProductStride = productStride,
             ScratchFloats = Math.Max((long)tileChannels * tileWidth,
-                    winograd ? Winograd.ProductFloats : winogradRows ? WinogradRows.ProductFloats(rowsSet!, plan.CbPerGroup * tileChannels) : 0)
+                    winograd4 ? Winograd4.ProductFloats + Winograd4.ScratchFloats : winograd ? Winograd.ProductFloats : winogradRows ? WinogradRows.ProductFloats(rowsSet!, plan.CbPerGroup * tileChannels) : 0)
                 + (classifyBand ? Pointwise.BandScratch(path, outC) : 0),
             PoolInRegisters = poolInRegisters, ClassifyInRegisters = classifyInRegisters,
         };
@@ -157,10 +160,16 @@ internal static unsafe class CorrelationBands
             }
         }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
-        if (winograd)
+        if (winograd && !winograd4)
         {
             job.WinogradMarks = packedBand + threads + hitCount + classifierTaps;
             for (long i = 0; i < winogradMarks; i++) job.WinogradMarks[i] = 0;
+        }
+        if (winograd4)
+        {
+            // Tiles of 4×4: every block's weights transformed once before the bands by all threads (36 per tap pair, in float64).
+            job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, (long)Winograd4.Planes * coBlocks * 4 * inC);
+            Winograd4.TransformAllWeights(w, flip, outC, inC, job.RowsWeights, coBlocks, threads);
         }
         if (winogradRows)
         {
@@ -299,6 +308,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     /// the transformed input's channels lie TransformedStride apart and its 16 products ProductStride apart;
     /// WinogradMarks[worker·CoBlocks + block] says whether that thread has transformed the block's weights in this call.</summary>
     public bool ByWinograd, Flip;
+    /// <summary>With ByWinograd: tiles of 4×4 outputs, F(4×4, 3×3) (see Winograd4), instead of 2×2.</summary>
+    public bool Winograd4x4;
     /// <summary>Set when the band runs Winograd along rows (see WinogradRows, RunWinogradRows), with the same fields.</summary>
     public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
@@ -338,7 +349,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         {
             if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
             else Pack(n, y0, rows, packed);
-            if (ByWinograd) TransformBand(packed, rows, own);
+            if (ByWinograd) TransformBand(packed, rows, own, scratch);
             else if (ByWinogradRows) TransformBandRows(packed, rows, own);
             PackedBand[worker] = band;
         }

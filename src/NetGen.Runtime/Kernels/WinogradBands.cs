@@ -8,8 +8,15 @@ namespace NetGen.Kernels;
 internal unsafe partial struct CorrelationBandJob
 {
     /// <summary>The band's transformed input, [ξ][input channel][tile] in this thread's buffer, from its packed rows.</summary>
-    private readonly void TransformBand(float* packed, int rows, Workspace own)
+    private readonly void TransformBand(float* packed, int rows, Workspace own, float* scratch)
     {
+        if (Winograd4x4)
+        {
+            float* transformed4 = own.Get<float>(ScratchSlot.ThreadTransformedInput, Winograd4.Planes * ProductStride);
+            Winograd4.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows / 4, OutW / 4, transformed4, TransformedStride,
+                ProductStride, scratch + Winograd4.ProductFloats);
+            return;
+        }
         float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * ProductStride);
         Winograd.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows / 2, OutW / 2, transformed, TransformedStride, ProductStride);
     }
@@ -19,11 +26,14 @@ internal unsafe partial struct CorrelationBandJob
     private readonly void RunWinograd(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
         float* bandOut)
     {
-        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * ProductStride);
-        long weightFloats = 16L * InC;
-        float* u = own.Get<float>(ScratchSlot.ThreadTransformedWeights, weightFloats * 4 * CoBlocks);
-        int tw = OutW / 2, tiles = rows / 2 * tw, vectors = (tiles + 15) / 16;
-        // Chunks outermost: a chunk's transformed input (16 products × input channels × 96 tiles) stays in L2 while every
+        int planes = Winograd4x4 ? Winograd4.Planes : 16, tile = Winograd4x4 ? 4 : 2;
+        float* transformed = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * ProductStride);
+        long weightFloats = (long)planes * InC;
+        // Tiles of 4×4 read the weights the call transformed before its bands (RowsWeights); 2×2 transform a block's on first use.
+        float* u = Winograd4x4 ? RowsWeights : own.Get<float>(ScratchSlot.ThreadTransformedWeights, weightFloats * 4 * CoBlocks);
+        float* outputScratch = products + Winograd4.ProductFloats;
+        int tw = OutW / tile, tiles = rows / tile * tw, vectors = (tiles + 15) / 16;
+        // Chunks outermost: a chunk's transformed input (the products × input channels × 96 tiles) stays in L2 while every
         // channel block reads it.
         for (int chunk = 0; chunk < vectors; chunk += 6)
         {
@@ -31,14 +41,13 @@ internal unsafe partial struct CorrelationBandJob
             float* input = transformed + 16 * chunk;
             for (int cb = cbStart; cb < cbEnd; cb++)
             {
-                int* mark = WinogradMarks + worker * CoBlocks + cb;
-                if (*mark == 0)
+                if (!Winograd4x4 && WinogradMarks[worker * CoBlocks + cb] == 0)
                 {
                     Winograd.TransformWeights(Weights, Flip, cb, OutC, InC, u);
-                    *mark = 1;
+                    WinogradMarks[worker * CoBlocks + cb] = 1;
                 }
                 float* w0 = u + 4 * cb * weightFloats, w1 = w0 + weightFloats, w2 = w1 + weightFloats, w3 = w2 + weightFloats;
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < planes; xi++)
                 {
                     var sink = new MemorySink { Tile = products + xi * 4 * Winograd.ChunkTiles, Width = Winograd.ChunkTiles };
                     Winograd.Products(count, input + xi * ProductStride, Taps, WeightIndex, InC, w0 + xi, w1 + xi, w2 + xi, w3 + xi, ref sink);
@@ -50,8 +59,12 @@ internal unsafe partial struct CorrelationBandJob
                     float* dst = Dest(n, y0, o, bandOut);
                     float* gate = Gate == null || bandOut != null ? null : Gate + (dst - Output);
                     for (int m = 0; m < count; m++)
-                        Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
-                            tw, BiasOf(o), Relu, dst, gate);
+                        if (Winograd4x4)
+                            Winograd4.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tw,
+                                BiasOf(o), Relu, dst, gate, outputScratch);
+                        else
+                            Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
+                                tw, BiasOf(o), Relu, dst, gate);
                 }
             }
         }

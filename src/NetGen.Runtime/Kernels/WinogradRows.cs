@@ -100,7 +100,7 @@ internal static unsafe class WinogradRows
     internal static PlaneSet ForRows(int k, int outW) =>
         outW % 4 == 0 && KernelOptions.RowTiles != 2 && !KernelOptions.BatchStatisticsForward && WideEnabled ? Wide(k) : Forward(k);
 
-    private static readonly bool WideEnabled = Environment.GetEnvironmentVariable("NETGEN_ROW_TILES") != "2";
+    internal static readonly bool WideEnabled = Environment.GetEnvironmentVariable("NETGEN_ROW_TILES") != "2";
 
     internal static PlaneSet Whole(int k) => WholeSets[k / 2 - 2];
 
@@ -120,10 +120,10 @@ internal static unsafe class WinogradRows
     /// <summary>Floats of a thread's products buffer: the planes × the group's channels × a chunk of tiles.</summary>
     public static long ProductFloats(PlaneSet set, int groupChannels) => (long)set.Count * groupChannels * Winograd.ChunkTiles;
 
-    private static Matrices Make(int outputs, int k)
+    internal static Matrices Make(int outputs, int k, double[]? points = null)
     {
         int alpha = outputs + k - 1, finite = alpha - 1;
-        var p = Points.AsSpan(0, finite).ToArray();
+        var p = (points ?? Points).AsSpan(0, finite).ToArray();
         var bt = new float[alpha * alpha];
         var g = new double[alpha * k];
         var at = new float[outputs * alpha];

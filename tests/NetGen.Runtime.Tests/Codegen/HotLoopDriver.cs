@@ -31,6 +31,8 @@ internal static class HotLoopDriver
             Convolution(16, 32, 3, 32, 32, 1, 1, batch: 1);
             Convolution(32, 64, 3, 16, 16, 1, 1, batch: 2);
             Convolution(64, 64, 7, 23, 30, 1, 3, batch: 1);
+            // Rows of 64: Winograd's tiles of 4×4 (forward, input gradient).
+            Convolution(16, 16, 3, 8, 64, 1, 1, batch: 1);
             // Rows of 16, 32 and 48 outputs: whole-row tiles, every shorter last tile (heights 7–11, 4–5 and 3).
             foreach (int h in new[] { 7, 8, 9, 10, 11 }) Convolution(4, 8, 3, h, 16, 1, 1, batch: 1);
             foreach (int h in new[] { 4, 5 }) Convolution(4, 8, 3, h, 32, 1, 1, batch: 1);

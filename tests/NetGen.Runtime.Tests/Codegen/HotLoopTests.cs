@@ -79,6 +79,8 @@ public class HotLoopTests(ITestOutputHelper output)
             yield return "WeightGradientByChannelTiles:Narrow512";
             yield return "NineTapsJob:Execute";
             yield return "WinogradWeightGradient:PairOfProducts";
+            yield return "Winograd4:TransformInput";
+            yield return "Winograd4:StoreOutput";
         }
     }
 
