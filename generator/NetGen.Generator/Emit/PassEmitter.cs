@@ -72,6 +72,9 @@ internal static class PassEmitter
                 input.CopyTo({{plan.Input.Field}});
 
                 """);
+            writer.WriteLine("// A training forward's rounding moves ReLU and pool decisions near zero, which the backward routes: Winograd's 3×3");
+            writer.WriteLine("// layers keep their tiles of 2×2 then (4×4 round 5–8× more).");
+            writer.WriteLine("using var trainingMode = training ? global::NetGen.Kernels.KernelModes.TrainingForward() : default;");
             if (plan.TrainsWholeBatch)
             {
                 writer.WriteLine("// Batch norm's training statistics amplify the forward's rounding: Winograd's rows keep their tiles of 2 then, but for");

@@ -14,6 +14,7 @@ internal static class KernelOptions
     [ThreadStatic] private static bool directOnly;
     [ThreadStatic] private static int rowTiles;
     [ThreadStatic] private static bool batchStatisticsForward;
+    [ThreadStatic] private static bool trainingForward;
 
     /// <summary>Widest vector, in bits, that kernels called from this thread may use; 0 means no cap.
     /// 256 forces the Vector256 path, anything below 256 the scalar one.</summary>
@@ -53,6 +54,18 @@ internal static class KernelOptions
     /// <summary>Whether this thread runs a training forward whose batch norms normalize with the batch's own statistics
     /// (KernelModes.BatchStatisticsForward): Winograd's rows keep their tiles of 2 there.</summary>
     public static bool BatchStatisticsForward => batchStatisticsForward;
+
+    /// <summary>Whether this thread runs a training forward (KernelModes.TrainingForward): Winograd's 3×3 layers keep their
+    /// tiles of 2×2 there (Winograd4.Applies).</summary>
+    public static bool TrainingForward => trainingForward;
+
+    /// <summary>Sets TrainingForward on this thread; returns the previous setting for a scope to restore.</summary>
+    internal static bool SetTrainingForward(bool on)
+    {
+        bool previous = trainingForward;
+        trainingForward = on;
+        return previous;
+    }
 
     /// <summary>Sets BatchStatisticsForward on this thread; returns the previous setting for a scope to restore.</summary>
     internal static bool SetBatchStatisticsForward(bool on)
@@ -111,6 +124,27 @@ internal static class KernelOptions
 /// <summary>Modes a generated network sets around a pass.</summary>
 public static class KernelModes
 {
+    /// <summary>A training-mode forward (every network's): until the scope is disposed, 3×3 layers called from this thread run
+    /// Winograd in tiles of 2×2 outputs, not 4×4 (Winograd4), as the backward and inference may. The tiles of 4×4 round 5–8×
+    /// more than the 2×2 ones (2.6–3.4× the direct sums' max error); in a training forward that flips ReLU and pool decisions
+    /// near zero, which the backward then routes: measured on the tiny hourglass at 256×256 (session 13), every gradient
+    /// 2e-5–1.2e-4 from float64 (relative to each tensor's largest entry; libtorch float32 0.7–2.3e-6), against 1–3e-7 with
+    /// 2×2 in the training forward and 4×4 in the input and weight gradients (each of those alone left them at 2e-7).</summary>
+    public static TrainingScope TrainingForward() => new(KernelOptions.SetTrainingForward(true), active: true);
+
+    /// <summary>Restores the TrainingForward setting it found (a default scope does nothing).</summary>
+    public readonly struct TrainingScope : IDisposable
+    {
+        private readonly bool _previous, _active;
+
+        internal TrainingScope(bool previous, bool active) => (_previous, _active) = (previous, active);
+
+        public void Dispose()
+        {
+            if (_active) KernelOptions.SetTrainingForward(_previous);
+        }
+    }
+
     /// <summary>A training-mode forward whose batch norms normalize with the batch's own statistics: until the scope is
     /// disposed, Winograd's rows (5×5 and 7×7 layers) called from this thread keep their tiles of 2 outputs instead of 4.
     /// Measured on SegNet-Basic 360×480 (session 12): with the tiles of 4 in its training forward every gradient landed

@@ -5,9 +5,9 @@
 // transformed input 2.25 floats per input value against 4 (less to write and read back). The 36 products are 1×1
 // correlations over the transformed input, run like F(2×2, 3×3)'s (Winograd) on the 4-channel grid tiles, 16 tiles per
 // vector. Bᵀ and Aᵀ hold small integers (exact in float), G's fractions are applied to the weights in float64 once per
-// block. It rounds more than F(2×2, 3×3) (the tests bound it against the direct sums), so a batch-statistics training
-// forward keeps F(2×2, 3×3), as the rows keep their pairs there (KernelModes), and KernelOptions.PairsOnly /
-// NETGEN_ROW_TILES=2 force it.
+// block. It rounds more than F(2×2, 3×3) (the tests bound it against the direct sums), so a training forward keeps
+// F(2×2, 3×3) (KernelModes.TrainingForward: there the rounding moves ReLU and pool decisions), and KernelOptions.PairsOnly /
+// NETGEN_ROW_TILES=2 force it; the backward (input and weight gradients) and inference take 4×4.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -29,11 +29,13 @@ internal static unsafe class Winograd4
     // Bytes of a band's transformed input that should stay in L2 while its chunks are read (as Winograd's).
     private const int TransformedBytes = 384 << 10;
 
-    /// <summary>Whether a band engine's F(2×2, 3×3) layer (Winograd.Applies) takes tiles of 4×4 instead: rows of a multiple of
-    /// 64 (16 tiles, a vector, never straddle a row), a height of a multiple of 4, and not in a batch-statistics training
-    /// forward, nor with KernelOptions.RowTiles = 2 or NETGEN_ROW_TILES=2 (see WinogradRows.ForRows).</summary>
+    /// <summary>Whether a band engine's F(2×2, 3×3) layer (Winograd.Applies), or the weight gradient's F(3×3, 2×2), takes tiles
+    /// of 4×4 instead: rows of a multiple of 64 (16 tiles, a vector, never straddle a row), a height of a multiple of 4, and
+    /// not in a training forward (KernelModes.TrainingForward, BatchStatisticsForward), nor with KernelOptions.RowTiles = 2 or
+    /// NETGEN_ROW_TILES=2 (see WinogradRows.ForRows).</summary>
     public static bool Applies(int outH, int outW) =>
-        outW % 64 == 0 && outH % 4 == 0 && KernelOptions.RowTiles != 2 && !KernelOptions.BatchStatisticsForward && WinogradRows.WideEnabled;
+        outW % 64 == 0 && outH % 4 == 0 && KernelOptions.RowTiles != 2 && !KernelOptions.TrainingForward && !KernelOptions.BatchStatisticsForward
+        && WinogradRows.WideEnabled;
 
     /// <summary>Most rows of a band (a multiple of 4) whose transformed input, 36 products of every input channel, fits
     /// TransformedBytes, but at least a whole chunk of tiles (6 vectors: fewer leave the products' grid tiles short). 64→32

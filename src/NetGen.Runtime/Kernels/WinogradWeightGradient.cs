@@ -20,7 +20,10 @@ internal static unsafe class WinogradWeightGradient
     private const int MinTasks = 8;
 
     // Bytes of the segments' sums, each segment keeping its own: beyond it, segments grow and loop over several chunks of rows.
-    private const long MaxProductBytes = 32L << 20;
+    // The second pass reads them all: with 32 MB, batch 8 (kbench, 2 threads, alternated) ran 16→16 on 256×256 in 13.3 ms
+    // against 10.2 with 4 MB (tiles of 4×4: 512 segments of 36 KB), 32→64 on 64×64 in 6.9 against 4.1 (2×2); batch 1 and the
+    // tiny net's 16- and 32-wide levels alike either way.
+    private const long MaxProductBytes = 4L << 20;
 
     /// <summary>Tests lower MaxProductBytes on their thread (0: the constant) to run segments of several chunks on small shapes.</summary>
     [ThreadStatic] internal static long ProductBytesCap;
@@ -37,14 +40,17 @@ internal static unsafe class WinogradWeightGradient
     public static void Accumulate(VectorPath path, int threads, Workspace ws, float* a, int aC, int h, int w, float* b, int bC,
         float* dw, int batch, UnpooledInput* unpoolA)
     {
-        int tw = w / 2, th = h / 2;
+        // Rows of a multiple of 64 take tiles of 4×4, F(3×3, 4×4), as the forward does (Winograd4.Applies).
+        bool four = Winograd4.Applies(h, w);
+        int tile = four ? 4 : 2, planes = four ? Winograd4.Planes : 16;
+        int tw = w / tile, th = h / tile;
         int aStride = WeightGradientByChannelTiles.RoundUp(aC, 16);
         int bBlocks = (bC + 3) / 4;
         // Tile rows per chunk: as many as fit SegmentBytes (a whole sample on the small planes); a segment is a chunk, or on
         // large planes and batches several (MaxProductBytes). Tasks are (segment, group of channel blocks of B), at least
         // MinTasks where B has the blocks: a thread transforms a one-chunk segment of A once for all the groups it runs there.
-        long productFloats = 16L * 4 * bBlocks * aStride;
-        var plan = SegmentPlan.Make(th, 16L * sizeof(float) * tw * (aStride + bC), SegmentBytes, productFloats,
+        long productFloats = (long)planes * 4 * bBlocks * aStride;
+        var plan = SegmentPlan.Make(th, (long)planes * sizeof(float) * tw * (aStride + bC), SegmentBytes, productFloats,
             ProductBytesCap > 0 ? ProductBytesCap : MaxProductBytes, batch, bBlocks, MinTasks, threads);
         int chunkRows = plan.ChunkRows, perSample = plan.PerSample, segmentRows = plan.SegmentRows, segments = plan.Segments;
         int groups = plan.Groups, blocksPerGroup = plan.BlocksPerGroup;
@@ -57,7 +63,7 @@ internal static unsafe class WinogradWeightGradient
         float* products = ws.Get<float>(ScratchSlot.Grid, segments * productFloats);
         var job = new SegmentJob
         {
-            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, BBlocks = bBlocks,
+            Path = path, A = a, AC = aC, AStride = aStride, H = h, W = w, B = b, BC = bC, BBlocks = bBlocks, Four = four,
             Plan = plan, TileStride = tileStride, BProductStride = bProductStride,
             AProductStride = aProductStride, Taps = taps, Weights = taps + maxTiles, Products = products, ProductFloats = productFloats,
             TransformedA = transformedA,
@@ -71,13 +77,22 @@ internal static unsafe class WinogradWeightGradient
 
         int tapCount = bC * 9;
         float* dwT = ws.Get<float>(ScratchSlot.PerWorker, (long)tapCount * aStride);
+        var sums = new WeightGradientByChannel.TransposedSums
+        {
+            Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
+        };
+        if (four)
+        {
+            var finish4 = new FinishJob4
+            {
+                Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT, Sums = sums,
+            };
+            WorkerPool.Run(ref finish4, bBlocks, threads);
+            return;
+        }
         var finish = new FinishJob
         {
-            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT,
-            Sums = new WeightGradientByChannel.TransposedSums
-            {
-                Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
-            },
+            Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT, Sums = sums,
         };
         WorkerPool.Run(ref finish, bBlocks, threads);
     }
@@ -98,6 +113,8 @@ internal static unsafe class WinogradWeightGradient
         public VectorPath Path;
         public float* A, B, Products;
         public int AC, AStride, H, W, BC, BBlocks;
+        /// <summary>Tiles of 4×4 (F(3×3, 4×4): 36 products; see Winograd4) instead of 2×2.</summary>
+        public bool Four;
         public SegmentPlan Plan;
         public long TileStride, BProductStride, AProductStride, ProductFloats;
         public int* Taps, Weights;
@@ -114,7 +131,8 @@ internal static unsafe class WinogradWeightGradient
         }
 
         public void Execute(int task, int worker) =>
-            SegmentPlan.RunTask(ref this, Plan, task, worker, H / 2, BBlocks, 16, AStride, Products, ProductFloats,
+            SegmentPlan.RunTask(ref this, Plan, task, worker, H / (Four ? 4 : 2), BBlocks, Four ? Winograd4.Planes : 16, AStride, Products,
+                ProductFloats,
                 Unpool.Values != null ? SegmentHits : null);
 
         /// <summary>Tile rows ty0 .. ty0 + rows − 1 of sample n for channel blocks [block0, block1) of B: their sums into
@@ -123,38 +141,44 @@ internal static unsafe class WinogradWeightGradient
         public readonly long Chunk(int segment, int n, int ty0, int rows, int block0, int block1, int worker, bool keepA, float* sums)
         {
             int b0 = 4 * block0, b1 = Math.Min(BC, 4 * block1);
-            int tw = W / 2, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
+            int side = Four ? 4 : 2, planes = Four ? Winograd4.Planes : 16;
+            int tw = W / side, tiles = rows * tw, tiles16 = (tiles + 15) / 16 * 16;
             var own = Workspace.Current;
 
-            // B's channels of the group: input rows 2·ty0 − 1 .. 2·(ty0 + rows), one padding around, then their 16
+            // B's channels of the group: input rows side·ty0 − 1 .. side·(ty0 + rows), one padding around, then their
             // transformed planes (at their places in the thread's buffer).
-            int cols = W + 2, height = 2 * rows + 2;
+            int cols = W + 2, height = side * rows + 2;
             long channelStride = (long)height * cols;
             float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
             for (int i = b0; i < b1; i++)
-                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - 2 * ty0, 1, height, cols,
+                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - side * ty0, 1, height, cols,
                     packed + (i - b0) * channelStride, 0, Path);
-            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, 16 * BProductStride);
-            Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
+            float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * BProductStride);
+            if (Four)
+                Winograd4.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride,
+                    own.Get<float>(ScratchSlot.ThreadTile, Winograd4.ScratchFloats));
+            else
+                Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
 
-            // A: its 2·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed; a
+            // A: its side·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed; a
             // one-chunk segment's once on each thread.
-            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, 16 * AProductStride);
+            float* at = own.Get<float>(ScratchSlot.ThreadTransformedWeights, planes * AProductStride);
             long hits = -1;
             if (!keepA || TransformedA[worker] != segment)
             {
-                float* rowsA = own.Get<float>(ScratchSlot.ThreadOutput, 2L * rows * W * AStride);
-                long firstRow = (long)n * H + 2 * ty0;
+                float* rowsA = own.Get<float>(ScratchSlot.ThreadOutput, (long)side * rows * W * AStride);
+                long firstRow = (long)n * H + side * ty0;
                 var transpose = new WeightGradientTransposeJob
                 {
                     Path = Path, Source = A, Channels = AC, H = H, W = W, Destination = rowsA - firstRow * W * AStride, Stride = AStride,
                     Unpool = Unpool,
                 };
-                for (int r = 0; r < 2 * rows; r++) transpose.Execute((int)firstRow + r, worker);
+                for (int r = 0; r < side * rows; r++) transpose.Execute((int)firstRow + r, worker);
                 hits = transpose.Hits;
-                TransformTiles(rowsA, rows, tw, AStride, at, AProductStride);
+                if (Four) TransformTiles4(rowsA, rows, tw, AStride, at, AProductStride);
+                else TransformTiles(rowsA, rows, tw, AStride, at, AProductStride);
                 for (int q = tiles; q < tiles16; q++)
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < planes; xi++)
                 for (int c = 0; c < AStride; c += 16)
                     Vector512<float>.Zero.Store(at + xi * AProductStride + (long)q * AStride + c);
                 TransformedA[worker] = keepA ? segment : -1;
@@ -163,7 +187,7 @@ internal static unsafe class WinogradWeightGradient
             if (AStride == 16)
             {
                 // One vector of A's channels: a product alone would have 4 chains of multiply-adds; two at a time have 8.
-                for (int xi = 0; xi < 16; xi += 2)
+                for (int xi = 0; xi < planes; xi += 2)
                 for (int block = block0; block < block1; block++)
                 {
                     float* v0 = bt + xi * BProductStride, v1 = v0 + BProductStride;
@@ -174,7 +198,7 @@ internal static unsafe class WinogradWeightGradient
                 }
                 return hits;
             }
-            for (int xi = 0; xi < 16; xi++)
+            for (int xi = 0; xi < planes; xi++)
             for (int block = block0; block < block1; block++)
             {
                 float* w0 = Row(bt + xi * BProductStride, block, 0), w1 = Row(bt + xi * BProductStride, block, 1);
@@ -245,6 +269,60 @@ internal static unsafe class WinogradWeightGradient
         }
     }
 
+    /// <summary>at[ξ·productStride + tile·stride + a] = (A·h·Aᵀ)[ξ] of each 4×4 tile h of the position-major rows (4·rows rows
+    /// of 4·tw positions, `stride` floats each), A = F(4, 3)'s Aᵀ transposed (Winograd4.Table): row α of A·h is h's rows as
+    /// a polynomial evaluated at point α (h0 + p·h1 + p²·h2 + p³·h3; h3 for ∞). Along the tile's rows first, into scratch.</summary>
+    private static void TransformTiles4(float* rows, int tileRows, int tw, int stride, float* at, long productStride)
+    {
+        long rowFloats = 4L * tw * stride;
+        var e = stackalloc Vector512<float>[24];
+        for (int r = 0; r < tileRows; r++)
+        for (int tx = 0; tx < tw; tx++)
+        {
+            float* h0 = rows + 4 * r * rowFloats + 4L * tx * stride;
+            float* q = at + ((long)r * tw + tx) * stride;
+            for (int c = 0; c < stride; c += 16)
+            {
+                // Row t of the tile: its 4 positions evaluated at the 6 points, e[6t + β].
+                for (int t = 0; t < 4; t++)
+                {
+                    float* p = h0 + t * rowFloats + c;
+                    Evaluate(Vector512.Load(p), Vector512.Load(p + stride), Vector512.Load(p + 2 * stride), Vector512.Load(p + 3 * stride),
+                        out e[6 * t], out e[6 * t + 1], out e[6 * t + 2], out e[6 * t + 3], out e[6 * t + 4], out e[6 * t + 5]);
+                }
+                // Column β: the 4 rows evaluated at the 6 points, products ξ = 6α + β.
+                for (int beta = 0; beta < 6; beta++)
+                {
+                    Evaluate(e[beta], e[6 + beta], e[12 + beta], e[18 + beta], out var x0, out var x1, out var x2, out var x3, out var x4,
+                        out var x5);
+                    x0.Store(q + c + beta * productStride);
+                    x1.Store(q + c + (6 + beta) * productStride);
+                    x2.Store(q + c + (12 + beta) * productStride);
+                    x3.Store(q + c + (18 + beta) * productStride);
+                    x4.Store(q + c + (24 + beta) * productStride);
+                    x5.Store(q + c + (30 + beta) * productStride);
+                }
+            }
+        }
+    }
+
+    /// <summary>h0 + p·h1 + p²·h2 + p³·h3 at Winograd4's points 0, 1, −1, ½, −2, and h3 for ∞ (Horner).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Evaluate(Vector512<float> h0, Vector512<float> h1, Vector512<float> h2, Vector512<float> h3, out Vector512<float> e0,
+        out Vector512<float> e1, out Vector512<float> e2, out Vector512<float> e3, out Vector512<float> e4, out Vector512<float> e5)
+    {
+        var half = Vector512.Create(0.5f);
+        var minusTwo = Vector512.Create(-2f);
+        var even = h0 + h2;
+        var odd = h1 + h3;
+        e0 = h0;
+        e1 = even + odd;
+        e2 = even - odd;
+        e3 = Vector512.FusedMultiplyAdd(half, Vector512.FusedMultiplyAdd(half, Vector512.FusedMultiplyAdd(half, h3, h2), h1), h0);
+        e4 = Vector512.FusedMultiplyAdd(minusTwo, Vector512.FusedMultiplyAdd(minusTwo, Vector512.FusedMultiplyAdd(minusTwo, h3, h2), h1), h0);
+        e5 = h3;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(float* q, long productStride, int first, Vector512<float> x0, Vector512<float> x1)
     {
@@ -305,6 +383,66 @@ internal static unsafe class WinogradWeightGradient
             (half * (r[1] - r[2])).Store(d + stride);
             (half * (r[1] + r[2]) + r[3]).Store(d + 2 * stride);
         }
+    }
+}
+
+/// <summary>One block of 4 channels of B for tiles of 4×4: its segments' 36 products added up in order (float), then Gᵀ·m·G
+/// with F(4, 3)'s G (Winograd4.Table: fractions such as ⅓ and 16/15) in float64, rounded once, into dwT[(b·9 + 3u + v)][a],
+/// then added into dw (TransposedSums).</summary>
+internal unsafe struct FinishJob4 : IParallelJob
+{
+    public float* Products, DwT;
+    public long ProductFloats;
+    public int Segments, AStride, BC;
+    public WeightGradientByChannel.TransposedSums Sums;
+
+    public void Execute(int task, int worker)
+    {
+        int bBlocks = (BC + 3) / 4;
+        int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
+        var g = Winograd4.Table.G;
+        var m = stackalloc double[Winograd4.Planes * 16];
+        var r = stackalloc double[18 * 16];
+        for (int bi = b0; bi < b1; bi++)
+        for (int c = 0; c < AStride; c += 16)
+        {
+            for (int xi = 0; xi < Winograd4.Planes; xi++)
+            {
+                float* p = Products + ((long)xi * bBlocks * 4 + bi) * AStride + c;
+                var total = Vector512.Load(p);
+                for (int s = 1; s < Segments; s++) total += Vector512.Load(p + s * ProductFloats);
+                Vector512.WidenLower(total).Store(m + xi * 16);
+                Vector512.WidenUpper(total).Store(m + xi * 16 + 8);
+            }
+            // Gᵀ·m: r[u][β] = Σ_α G[α][u]·m[α][β], 16 lanes as two vectors of 8.
+            for (int u = 0; u < 3; u++)
+            for (int beta = 0; beta < 6; beta++)
+            for (int half = 0; half < 16; half += 8)
+            {
+                var sum = Vector512<double>.Zero;
+                for (int alpha = 0; alpha < 6; alpha++)
+                    if (g[alpha * 3 + u] != 0)
+                        sum = Vector512.FusedMultiplyAdd(Vector512.Create(g[alpha * 3 + u]), Vector512.Load(m + (alpha * 6 + beta) * 16 + half), sum);
+                sum.Store(r + (u * 6 + beta) * 16 + half);
+            }
+            // (Gᵀ·m)·G: tap (u, v) = Σ_β r[u][β]·G[β][v].
+            float* d = DwT + (long)bi * 9 * AStride + c;
+            for (int u = 0; u < 3; u++)
+            for (int v = 0; v < 3; v++)
+            {
+                var low = Vector512<double>.Zero;
+                var high = Vector512<double>.Zero;
+                for (int beta = 0; beta < 6; beta++)
+                {
+                    if (g[beta * 3 + v] == 0) continue;
+                    var coefficient = Vector512.Create(g[beta * 3 + v]);
+                    low = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16), low);
+                    high = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16 + 8), high);
+                }
+                Vector512.Narrow(low, high).Store(d + (3 * u + v) * AStride);
+            }
+        }
+        Sums.Add(9 * b0, 9 * b1, 0, AStride);
     }
 }
 

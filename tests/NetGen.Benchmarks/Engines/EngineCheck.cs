@@ -70,6 +70,9 @@ public static class EngineCheck
             p => Measure(torchGradients[p.Name], engines.NetGen.Network.Parameters[p.Name].Grad, Floor(info, p, networkScale)));
         var worst = trainable.MaxBy(p => direct[p.Name].Relative)!;
         Print(engines.Workload, $"NetGen gradients vs libtorch, {trainable.Length} tensors, worst {worst.Name}", direct[worst.Name]);
+        // NETGEN_CHECK_EXACT=1 prints every gradient's distance from libtorch float64, NetGen's and libtorch float32's (a
+        // diagnostic of the arithmetic's accuracy; the pool routing may differ from float64's, see Routed).
+        if (Environment.GetEnvironmentVariable("NETGEN_CHECK_EXACT") == "1") PrintAgainstFloat64(engines, trainable, torchGradients);
         if (direct.Values.All(d => d.Relative <= Tolerance)) return;
 
         using var exact = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64);
@@ -90,6 +93,20 @@ public static class EngineCheck
         // routing's and which the arithmetic's).
         if (Environment.GetEnvironmentVariable("NETGEN_CHECK_ROUTED") == "1") Routed(engines, beyond);
         else if (failed.Count > 0) Routed(engines, failed);
+    }
+
+    private static void PrintAgainstFloat64(EngineSet engines, ParameterInfo[] trainable, IReadOnlyDictionary<string, float[]> torchGradients)
+    {
+        using var exact = new LibTorchRunner(engines.Workload, type: TorchSharp.torch.ScalarType.Float64);
+        var (_, truth) = exact.ComputeGradients();
+        double truthScale = truth.Values.Max(g => g.Max(MathF.Abs));
+        foreach (var p in trainable)
+        {
+            double floor = Floor(engines.Workload.Info, p, truthScale);
+            var ours = Measure(truth[p.Name], engines.NetGen.Network.Parameters[p.Name].Grad, floor);
+            var theirs = Measure(truth[p.Name], torchGradients[p.Name], floor);
+            Console.WriteLine(Invariant($"// check {engines.Workload}: gradient of {p.Name} against libtorch float64: NetGen {ours.Relative:E2}, libtorch float32 {theirs.Relative:E2}"));
+        }
     }
 
     /// <summary>Gradients beyond the verdict against float64 get a second one against a float64 pass routed through NetGen's own

@@ -148,6 +148,28 @@ public class WinogradTests
             $"Winograd's max error (tiles of {(wide ? "4×4" : "2×2")}) {winogradError:G3}, the direct tiles' {tilesError:G3}");
     }
 
+    /// <summary>The weight gradient's max error against float64 sums, F(3×3, 2×2) and F(3×3, 4×4), is at most 3× the direct
+    /// engine's. Measured: 2×2 0.4–1.2× (its planes' sums, over fewer tiles, in shorter chains), 4×4 1.4–2.9× (A's transform
+    /// evaluates dy's tiles at −2 and ½, up to 8× the values, and Gᵀ·m·G cancels much of the planes' sums; 2.9× on 16→16
+    /// 64×64, where the sums run over 4096 positions).</summary>
+    [Theory]
+    [InlineData(16, 16, 64, 64, 1)]
+    [InlineData(16, 32, 4, 256, 2)]
+    [InlineData(32, 16, 8, 128, 1)]
+    [InlineData(16, 32, 32, 32, 1)]
+    public void Dw_is_close_to_the_direct_engines_accuracy(int inC, int outC, int inH, int inW, int batch)
+    {
+        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
+        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
+        var (winogradError, directError) = ErrorsAgainstFloat64(g, batch, 292, dw: true);
+        double pairsError;
+        using (KernelOptions.PairsOnly()) (pairsError, _) = ErrorsAgainstFloat64(g, batch, 292, dw: true);
+        bool wide = Winograd4.Applies(inH, inW);
+        Console.WriteLine($"dw 3×3 {inC}→{outC} {inH}×{inW}: max error {winogradError:G3} (tiles of {(wide ? "4×4" : "2×2")}), 2×2 {pairsError:G3}, direct {directError:G3}");
+        Assert.True(pairsError <= 3 * directError, $"dw's max error in tiles of 2×2 {pairsError:G3}, the direct engine's {directError:G3}");
+        Assert.True(winogradError <= 3 * directError, $"dw's max error (tiles of {(wide ? "4×4" : "2×2")}) {winogradError:G3}, the direct engine's {directError:G3}");
+    }
+
     /// <summary>F(4, 3)'s tables at points 0, 1, −1, ½, −2, ∞ give the 2-D correlation exactly in float64:
     /// Aᵀ·[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]·A is a 4×4 tile of d ⋆ g.</summary>
     [Fact]
@@ -219,8 +241,8 @@ public class WinogradTests
         }
     }
 
-    /// <summary>Rows of a multiple of 64 and a height of a multiple of 4 take tiles of 4×4, but in a batch-statistics
-    /// training forward (not in the last batch norm's input) and under PairsOnly.</summary>
+    /// <summary>Rows of a multiple of 64 and a height of a multiple of 4 take tiles of 4×4, but in a training forward (batch
+    /// statistics or not, the last batch norm's input too) and under PairsOnly; every scope restores what it found.</summary>
     [Fact]
     public void Tiles_of_4x4_on_rows_of_64_where_the_rounding_is_not_amplified()
     {
@@ -229,11 +251,18 @@ public class WinogradTests
         Assert.True(Winograd4.Applies(4, 256));
         Assert.False(Winograd4.Applies(64, 32));   // rows of 32: 8 tiles, half a vector
         Assert.False(Winograd4.Applies(66, 64));   // height not a multiple of 4
-        using (KernelModes.BatchStatisticsForward())
+        using (KernelModes.TrainingForward())
         {
             Assert.False(Winograd4.Applies(64, 64));
-            using (KernelModes.LastBatchNormInput()) Assert.True(Winograd4.Applies(64, 64));
+            using (KernelModes.TrainingForward()) Assert.False(Winograd4.Applies(64, 64));
+            using (default(KernelModes.TrainingScope)) Assert.False(Winograd4.Applies(64, 64));
+            Assert.False(Winograd4.Applies(64, 64));
+            using (KernelModes.BatchStatisticsForward())
+            using (KernelModes.LastBatchNormInput())
+                Assert.False(Winograd4.Applies(64, 64));
         }
+        Assert.True(Winograd4.Applies(64, 64));
+        using (KernelModes.BatchStatisticsForward()) Assert.False(Winograd4.Applies(64, 64));
         using (KernelOptions.PairsOnly()) Assert.False(Winograd4.Applies(64, 64));
         Assert.True(Winograd4.Applies(64, 64));
     }
