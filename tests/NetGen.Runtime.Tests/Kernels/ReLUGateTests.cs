@@ -35,6 +35,7 @@ public class ReLUGateTests
     [InlineData(6, 1, 5, 1, 2, 14, 18, 1)]   // one output channel: the one-channel tile
     [InlineData(4, 1, 3, 1, 1, 12, 20, 2)]   // one output channel, 3×3: the conv's dx on the nine-tap rows
     [InlineData(12, 16, 3, 1, 1, 10, 32, 2)] // 3×3 on rows of whole vectors: Winograd, the gate in its output transform
+    [InlineData(16, 12, 3, 1, 1, 8, 64, 2)]  // 3×3 on rows of 64: Winograd's 4×4 tiles, the gate in their output transform
     public void Convolution_dx_through_a_ReLU_is_the_plain_dx_then_the_ReLU_backward(
         int inC, int outC, int k, int s, int p, int inH, int inW, int batch)
     {
