@@ -314,7 +314,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
     public int* WinogradMarks;
-    /// <summary>With ByWinogradRows: every block's transformed weights, made before the bands (WinogradRows.TransformAllWeights).</summary>
+    /// <summary>With ByWinogradRows or Winograd4x4: every block's transformed weights, made before the bands
+    /// (WinogradRows.TransformAllWeights, Winograd4.TransformAllWeights).</summary>
     public float* RowsWeights;
     /// <summary>With ByWinogradRows: outputs per tile, 2 (WinogradRows.Forward) or 4 (WinogradRows.Wide).</summary>
     public int RowTiles;

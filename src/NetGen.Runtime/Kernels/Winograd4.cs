@@ -1,13 +1,14 @@
 // Winograd's F(4×4, 3×3) for the band engine's 3×3 correlations with one padding on rows of a multiple of 64 (the tiny
 // hourglass's 64-, 128- and 256-wide planes): each 4×4 block of outputs (a tile) is Aᵀ·[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]·A, d the
-// tile's 6×6 input patch, with Lavin & Gray's F(4, 3) (points 0, ±1, ±2 and ∞; the same tables as WinogradRows' F(4, 3)):
-// per tile, input and output channel 36 multiply-adds instead of 144, 2.25 per output against F(2×2, 3×3)'s 4, and the
-// transformed input 2.25 floats per input value against 4 (less to write and read back). The 36 products are 1×1
+// tile's 6×6 input patch, with F(4, 3) at the points 0, 1, −1, ½, −2 and ∞ (Table; Lavin & Gray's 0, ±1, ±2 rounded 2–3×
+// more): per tile, input and output channel 36 multiply-adds instead of 144, 2.25 per output against F(2×2, 3×3)'s 4, and
+// the transformed input 2.25 floats per input value against 4 (less to write and read back). The 36 products are 1×1
 // correlations over the transformed input, run like F(2×2, 3×3)'s (Winograd) on the 4-channel grid tiles, 16 tiles per
-// vector. Bᵀ and Aᵀ hold small integers (exact in float), G's fractions are applied to the weights in float64 once per
-// block. It rounds more than F(2×2, 3×3) (the tests bound it against the direct sums), so a training forward keeps
-// F(2×2, 3×3) (KernelModes.TrainingForward: there the rounding moves ReLU and pool decisions), and KernelOptions.PairsOnly /
-// NETGEN_ROW_TILES=2 force it; the backward (input and weight gradients) and inference take 4×4.
+// vector. Bᵀ and Aᵀ hold small integers and halves (exact in float), G's fractions (⅓, 16/15, …) are applied to the weights
+// in float64 once per call. It rounds more than F(2×2, 3×3) (2.6–3.4× the direct sums' max error; the tests bound it), so a
+// training forward keeps F(2×2, 3×3) (KernelModes.TrainingForward: there the rounding moves ReLU and pool decisions), and
+// KernelOptions.PairsOnly / NETGEN_ROW_TILES=2 force it; the backward (input and weight gradients) and inference take 4×4.
+// The weight gradient's transpose, F(3×3, 4×4), is WinogradWeightGradient's with these tables.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -57,7 +58,6 @@ internal static unsafe class Winograd4
     {
         var table = Table.G;
         var gg = stackalloc double[18];
-        var result = stackalloc float[Planes];
         for (int j = 0; j < 4; j++)
         {
             int o = block * 4 + j;

@@ -2,10 +2,11 @@
 // F(2×2, 3×3) (see Winograd): over each 2×2 tile of A the 3×3 sums Σ A·shifted B are Gᵀ·[(A·h·Aᵀ) ⊙ (Bᵀ·d·B)]·G, h the
 // tile of A, d the 4×4 patch of B around it. Summed over tiles, the 16 elementwise products are 16 matrix products
 // (B's transformed channels × A's transformed channels, the tiles being the sum), 16 multiply-adds per tile and channel
-// pair instead of 36. A task is a segment of tile rows and a group of B's channel blocks: it packs and transforms its rows
-// of those channels of B, and (once per segment on each thread) of A, in its thread's buffers, so no data crosses between
-// the cores, and sums its products; a second pass adds the segments up in order, applies Gᵀ·m·G and adds the result into
-// dw. Segments and groups depend on the shape alone, so the sums do not depend on the threads.
+// pair instead of 36. On rows of a multiple of 64 (Winograd4.Applies) it runs F(3×3, 4×4) the same way: 4×4 tiles of A,
+// 6×6 patches of B, 36 products, 2.25 multiply-adds per position against 4 (TransformTiles4, FinishJob4). A task is a
+// segment of tile rows and a group of B's channel blocks: it packs and transforms its rows of those channels of B, and (once
+// per segment on each thread) of A, in its thread's buffers, so no data crosses between the cores, and sums its products; a
+// second pass adds the segments up in order, applies Gᵀ·m·G and adds the result into dw. Segments and groups depend on the shape alone, so the sums do not depend on the threads.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -95,6 +96,14 @@ internal static unsafe class WinogradWeightGradient
             Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT, Sums = sums,
         };
         WorkerPool.Run(ref finish, bBlocks, threads);
+    }
+
+    /// <summary>A vector of products summed over the segments, in order (segment s at p + s·productFloats).</summary>
+    internal static Vector512<float> SegmentTotal(float* p, int segments, long productFloats)
+    {
+        var total = Vector512.Load(p);
+        for (int s = 1; s < segments; s++) total += Vector512.Load(p + s * productFloats);
+        return total;
     }
 
     internal static long TotalHits(long* hits, int segments)
@@ -354,12 +363,7 @@ internal static unsafe class WinogradWeightGradient
             for (int c = 0; c < AStride; c += 16)
             {
                 for (int xi = 0; xi < 16; xi++)
-                {
-                    float* p = Products + ((long)xi * bBlocks * 4 + bi) * AStride + c;
-                    var total = Vector512.Load(p);
-                    for (int s = 1; s < Segments; s++) total += Vector512.Load(p + s * ProductFloats);
-                    m[xi] = total;
-                }
+                    m[xi] = SegmentTotal(Products + ((long)xi * bBlocks * 4 + bi) * AStride + c, Segments, ProductFloats);
                 // Gᵀ·m, row by row: r[u][β].
                 for (int beta = 0; beta < 4; beta++)
                 {
@@ -408,9 +412,7 @@ internal unsafe struct FinishJob4 : IParallelJob
         {
             for (int xi = 0; xi < Winograd4.Planes; xi++)
             {
-                float* p = Products + ((long)xi * bBlocks * 4 + bi) * AStride + c;
-                var total = Vector512.Load(p);
-                for (int s = 1; s < Segments; s++) total += Vector512.Load(p + s * ProductFloats);
+                var total = WinogradWeightGradient.SegmentTotal(Products + ((long)xi * bBlocks * 4 + bi) * AStride + c, Segments, ProductFloats);
                 Vector512.WidenLower(total).Store(m + xi * 16);
                 Vector512.WidenUpper(total).Store(m + xi * 16 + 8);
             }

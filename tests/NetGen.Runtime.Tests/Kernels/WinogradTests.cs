@@ -134,19 +134,8 @@ public class WinogradTests
     /// 4×4 (measured 2.6–3.4×; with Lavin & Gray's points 0, ±1, ±2 instead of 0, 1, −1, ½, −2 it had been 7.7× on 16→16 64×64).</summary>
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Runs_and_is_close_to_the_direct_tiles_accuracy(int inC, int outC, int inH, int inW, int batch)
-    {
-        if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
-        var (winogradError, tilesError) = ErrorsAgainstFloat64(g, batch, 91, dw: false);
-        double pairsError;
-        using (KernelOptions.PairsOnly()) (pairsError, _) = ErrorsAgainstFloat64(g, batch, 91, dw: false);
-        bool wide = Winograd4.Applies(inH, inW);
-        Console.WriteLine($"3×3 {inC}→{outC} {inH}×{inW}: max error {winogradError:G3} (tiles of {(wide ? "4×4" : "2×2")}), 2×2 {pairsError:G3}, direct tiles {tilesError:G3}");
-        Assert.True(pairsError <= 2 * tilesError, $"Winograd's max error in tiles of 2×2 {pairsError:G3}, the direct tiles' {tilesError:G3}");
-        Assert.True(winogradError <= (wide ? 4 : 2) * tilesError,
-            $"Winograd's max error (tiles of {(wide ? "4×4" : "2×2")}) {winogradError:G3}, the direct tiles' {tilesError:G3}");
-    }
+    public void Runs_and_is_close_to_the_direct_tiles_accuracy(int inC, int outC, int inH, int inW, int batch) =>
+        BothTileSizesAgainstFloat64(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW), batch, 91, dw: false, pairsBound: 2, wideBound: 4);
 
     /// <summary>The weight gradient's max error against float64 sums, F(3×3, 2×2) and F(3×3, 4×4), is at most 3× the direct
     /// engine's. Measured: 2×2 0.4–1.2× (its planes' sums, over fewer tiles, in shorter chains), 4×4 1.4–2.9× (A's transform
@@ -157,17 +146,23 @@ public class WinogradTests
     [InlineData(16, 32, 4, 256, 2)]
     [InlineData(32, 16, 8, 128, 1)]
     [InlineData(16, 32, 32, 32, 1)]
-    public void Dw_is_close_to_the_direct_engines_accuracy(int inC, int outC, int inH, int inW, int batch)
+    public void Dw_is_close_to_the_direct_engines_accuracy(int inC, int outC, int inH, int inW, int batch) =>
+        BothTileSizesAgainstFloat64(ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW), batch, 292, dw: true, pairsBound: 3, wideBound: 3);
+
+    /// <summary>The max error against float64 sums of the tiles Winograd picks and of the 2×2 tiles (PairsOnly), each within
+    /// its bound × the direct engine's.</summary>
+    private static void BothTileSizesAgainstFloat64(ConvGeometry g, int batch, int seed, bool dw, double pairsBound, double wideBound)
     {
         if (!Avx512F.IsSupported || !Winograd.Enabled) return;
-        var g = ConvCase.Conv(inC, outC, 3, 1, 1, inH, inW);
-        var (winogradError, directError) = ErrorsAgainstFloat64(g, batch, 292, dw: true);
+        var (winogradError, directError) = ErrorsAgainstFloat64(g, batch, seed, dw);
         double pairsError;
-        using (KernelOptions.PairsOnly()) (pairsError, _) = ErrorsAgainstFloat64(g, batch, 292, dw: true);
-        bool wide = Winograd4.Applies(inH, inW);
-        Console.WriteLine($"dw 3×3 {inC}→{outC} {inH}×{inW}: max error {winogradError:G3} (tiles of {(wide ? "4×4" : "2×2")}), 2×2 {pairsError:G3}, direct {directError:G3}");
-        Assert.True(pairsError <= 3 * directError, $"dw's max error in tiles of 2×2 {pairsError:G3}, the direct engine's {directError:G3}");
-        Assert.True(winogradError <= 3 * directError, $"dw's max error (tiles of {(wide ? "4×4" : "2×2")}) {winogradError:G3}, the direct engine's {directError:G3}");
+        using (KernelOptions.PairsOnly()) (pairsError, _) = ErrorsAgainstFloat64(g, batch, seed, dw);
+        bool wide = Winograd4.Applies(g.InH, g.InW);
+        string what = $"{(dw ? "dw " : "")}3×3 {g.InC}→{g.OutC} {g.InH}×{g.InW}";
+        Console.WriteLine($"{what}: max error {winogradError:G3} (tiles of {(wide ? "4×4" : "2×2")}), 2×2 {pairsError:G3}, direct {directError:G3}");
+        Assert.True(pairsError <= pairsBound * directError, $"{what}: max error in tiles of 2×2 {pairsError:G3}, the direct engine's {directError:G3}");
+        Assert.True(winogradError <= (wide ? wideBound : pairsBound) * directError,
+            $"{what}: max error (tiles of {(wide ? "4×4" : "2×2")}) {winogradError:G3}, the direct engine's {directError:G3}");
     }
 
     /// <summary>F(4, 3)'s tables at points 0, 1, −1, ½, −2, ∞ give the 2-D correlation exactly in float64:
