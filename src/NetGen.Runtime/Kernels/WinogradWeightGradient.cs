@@ -3,7 +3,7 @@
 // tile of A, d the 4×4 patch of B around it. Summed over tiles, the 16 elementwise products are 16 matrix products
 // (B's transformed channels × A's transformed channels, the tiles being the sum), 16 multiply-adds per tile and channel
 // pair instead of 36. On rows of a multiple of 64 (Winograd4.Applies) it runs F(3×3, 4×4) the same way: 4×4 tiles of A,
-// 6×6 patches of B, 36 products, 2.25 multiply-adds per position against 4 (TransformTiles4, FinishJob4). A task is a
+// 6×6 patches of B, 36 products, 2.25 multiply-adds per position against 4 (TransformTiles4, FinishJob.FinishFour). A task is a
 // segment of tile rows and a group of B's channel blocks: it packs and transforms its rows of those channels of B, and (once
 // per segment on each thread) of A, in its thread's buffers, so no data crosses between the cores, and sums its products; a
 // second pass adds the segments up in order, applies Gᵀ·m·G and adds the result into dw. Segments and groups depend on the shape alone, so the sums do not depend on the threads.
@@ -82,24 +82,16 @@ internal static unsafe class WinogradWeightGradient
         {
             Path = path, DwT = dwT, Segments = 1, AStride = aStride, AChannels = aC, TapCount = tapCount, Dw = dw,
         };
-        if (four)
-        {
-            var finish4 = new FinishJob4
-            {
-                Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT, Sums = sums,
-            };
-            WorkerPool.Run(ref finish4, bBlocks, threads);
-            return;
-        }
         var finish = new FinishJob
         {
             Products = products, ProductFloats = productFloats, Segments = segments, AStride = aStride, BC = bC, DwT = dwT, Sums = sums,
+            Four = four,
         };
         WorkerPool.Run(ref finish, bBlocks, threads);
     }
 
     /// <summary>A vector of products summed over the segments, in order (segment s at p + s·productFloats).</summary>
-    internal static Vector512<float> SegmentTotal(float* p, int segments, long productFloats)
+    private static Vector512<float> SegmentTotal(float* p, int segments, long productFloats)
     {
         var total = Vector512.Load(p);
         for (int s = 1; s < segments; s++) total += Vector512.Load(p + s * productFloats);
@@ -341,19 +333,28 @@ internal static unsafe class WinogradWeightGradient
         (-x1).Store(q + (first + 3) * productStride);
     }
 
-    /// <summary>One block of 4 channels of B: its segments' products added up in order, Gᵀ·m·G (G = [1 0 0; ½ ½ ½; ½ −½ ½;
-    /// 0 0 1]) into dwT[(b·9 + 3u + v)][a], then added into dw (TransposedSums).</summary>
+    /// <summary>One block of 4 channels of B: its segments' products added up in order, Gᵀ·m·G into dwT[(b·9 + 3u + v)][a],
+    /// then added into dw (TransposedSums). 2×2 tiles: G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], in float; 4×4 tiles (Four): F(4, 3)'s
+    /// G (Winograd4.Table: fractions such as ⅓ and 16/15) in float64, rounded once.</summary>
     private struct FinishJob : IParallelJob
     {
         public float* Products, DwT;
         public long ProductFloats;
         public int Segments, AStride, BC;
+        public bool Four;
         public WeightGradientByChannel.TransposedSums Sums;
 
         public void Execute(int task, int worker)
         {
-            int bBlocks = (BC + 3) / 4;
             int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
+            if (Four) FinishFour(b0, b1);
+            else FinishTwo(b0, b1);
+            Sums.Add(9 * b0, 9 * b1, 0, AStride);
+        }
+
+        private readonly void FinishTwo(int b0, int b1)
+        {
+            int bBlocks = (BC + 3) / 4;
             var m = stackalloc Vector512<float>[16];
             var r0 = stackalloc Vector512<float>[4];
             var r1 = stackalloc Vector512<float>[4];
@@ -377,7 +378,51 @@ internal static unsafe class WinogradWeightGradient
                 Row(r1, d + 3 * AStride, AStride, half);
                 Row(r2, d + 6 * AStride, AStride, half);
             }
-            Sums.Add(9 * b0, 9 * b1, 0, AStride);
+        }
+
+        private readonly void FinishFour(int b0, int b1)
+        {
+            int bBlocks = (BC + 3) / 4;
+            var g = Winograd4.Table.G;
+            var m = stackalloc double[Winograd4.Planes * 16];
+            var r = stackalloc double[18 * 16];
+            for (int bi = b0; bi < b1; bi++)
+            for (int c = 0; c < AStride; c += 16)
+            {
+                for (int xi = 0; xi < Winograd4.Planes; xi++)
+                {
+                    var total = SegmentTotal(Products + ((long)xi * bBlocks * 4 + bi) * AStride + c, Segments, ProductFloats);
+                    Vector512.WidenLower(total).Store(m + xi * 16);
+                    Vector512.WidenUpper(total).Store(m + xi * 16 + 8);
+                }
+                // Gᵀ·m: r[u][β] = Σ_α G[α][u]·m[α][β], 16 lanes as two vectors of 8.
+                for (int u = 0; u < 3; u++)
+                for (int beta = 0; beta < 6; beta++)
+                for (int half = 0; half < 16; half += 8)
+                {
+                    var sum = Vector512<double>.Zero;
+                    for (int alpha = 0; alpha < 6; alpha++)
+                        if (g[alpha * 3 + u] != 0)
+                            sum = Vector512.FusedMultiplyAdd(Vector512.Create(g[alpha * 3 + u]), Vector512.Load(m + (alpha * 6 + beta) * 16 + half), sum);
+                    sum.Store(r + (u * 6 + beta) * 16 + half);
+                }
+                // (Gᵀ·m)·G: tap (u, v) = Σ_β r[u][β]·G[β][v].
+                float* d = DwT + (long)bi * 9 * AStride + c;
+                for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 3; v++)
+                {
+                    var low = Vector512<double>.Zero;
+                    var high = Vector512<double>.Zero;
+                    for (int beta = 0; beta < 6; beta++)
+                    {
+                        if (g[beta * 3 + v] == 0) continue;
+                        var coefficient = Vector512.Create(g[beta * 3 + v]);
+                        low = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16), low);
+                        high = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16 + 8), high);
+                    }
+                    Vector512.Narrow(low, high).Store(d + (3 * u + v) * AStride);
+                }
+            }
         }
 
         // (Gᵀ·m)·G for one row u: its three taps v, AStride apart.
@@ -387,64 +432,6 @@ internal static unsafe class WinogradWeightGradient
             (half * (r[1] - r[2])).Store(d + stride);
             (half * (r[1] + r[2]) + r[3]).Store(d + 2 * stride);
         }
-    }
-}
-
-/// <summary>One block of 4 channels of B for tiles of 4×4: its segments' 36 products added up in order (float), then Gᵀ·m·G
-/// with F(4, 3)'s G (Winograd4.Table: fractions such as ⅓ and 16/15) in float64, rounded once, into dwT[(b·9 + 3u + v)][a],
-/// then added into dw (TransposedSums).</summary>
-internal unsafe struct FinishJob4 : IParallelJob
-{
-    public float* Products, DwT;
-    public long ProductFloats;
-    public int Segments, AStride, BC;
-    public WeightGradientByChannel.TransposedSums Sums;
-
-    public void Execute(int task, int worker)
-    {
-        int bBlocks = (BC + 3) / 4;
-        int b0 = 4 * task, b1 = Math.Min(BC, b0 + 4);
-        var g = Winograd4.Table.G;
-        var m = stackalloc double[Winograd4.Planes * 16];
-        var r = stackalloc double[18 * 16];
-        for (int bi = b0; bi < b1; bi++)
-        for (int c = 0; c < AStride; c += 16)
-        {
-            for (int xi = 0; xi < Winograd4.Planes; xi++)
-            {
-                var total = WinogradWeightGradient.SegmentTotal(Products + ((long)xi * bBlocks * 4 + bi) * AStride + c, Segments, ProductFloats);
-                Vector512.WidenLower(total).Store(m + xi * 16);
-                Vector512.WidenUpper(total).Store(m + xi * 16 + 8);
-            }
-            // Gᵀ·m: r[u][β] = Σ_α G[α][u]·m[α][β], 16 lanes as two vectors of 8.
-            for (int u = 0; u < 3; u++)
-            for (int beta = 0; beta < 6; beta++)
-            for (int half = 0; half < 16; half += 8)
-            {
-                var sum = Vector512<double>.Zero;
-                for (int alpha = 0; alpha < 6; alpha++)
-                    if (g[alpha * 3 + u] != 0)
-                        sum = Vector512.FusedMultiplyAdd(Vector512.Create(g[alpha * 3 + u]), Vector512.Load(m + (alpha * 6 + beta) * 16 + half), sum);
-                sum.Store(r + (u * 6 + beta) * 16 + half);
-            }
-            // (Gᵀ·m)·G: tap (u, v) = Σ_β r[u][β]·G[β][v].
-            float* d = DwT + (long)bi * 9 * AStride + c;
-            for (int u = 0; u < 3; u++)
-            for (int v = 0; v < 3; v++)
-            {
-                var low = Vector512<double>.Zero;
-                var high = Vector512<double>.Zero;
-                for (int beta = 0; beta < 6; beta++)
-                {
-                    if (g[beta * 3 + v] == 0) continue;
-                    var coefficient = Vector512.Create(g[beta * 3 + v]);
-                    low = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16), low);
-                    high = Vector512.FusedMultiplyAdd(coefficient, Vector512.Load(r + (u * 6 + beta) * 16 + 8), high);
-                }
-                Vector512.Narrow(low, high).Store(d + (3 * u + v) * AStride);
-            }
-        }
-        Sums.Add(9 * b0, 9 * b1, 0, AStride);
     }
 }
 
