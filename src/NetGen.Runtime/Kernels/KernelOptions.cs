@@ -130,20 +130,7 @@ public static class KernelModes
     /// near zero, which the backward then routes: measured on the tiny hourglass at 256×256 (session 13), every gradient
     /// 2e-5–1.2e-4 from float64 (relative to each tensor's largest entry; libtorch float32 0.7–2.3e-6), against 1–3e-7 with
     /// 2×2 in the training forward and 4×4 in the input and weight gradients (each of those alone left them at 2e-7).</summary>
-    public static TrainingScope TrainingForward() => new(KernelOptions.SetTrainingForward(true), active: true);
-
-    /// <summary>Restores the TrainingForward setting it found (a default scope does nothing).</summary>
-    public readonly struct TrainingScope : IDisposable
-    {
-        private readonly bool _previous, _active;
-
-        internal TrainingScope(bool previous, bool active) => (_previous, _active) = (previous, active);
-
-        public void Dispose()
-        {
-            if (_active) KernelOptions.SetTrainingForward(_previous);
-        }
-    }
+    public static ForwardScope TrainingForward() => new(training: true, KernelOptions.SetTrainingForward(true));
 
     /// <summary>A training-mode forward whose batch norms normalize with the batch's own statistics: until the scope is
     /// disposed, Winograd's rows (5×5 and 7×7 layers) called from this thread keep their tiles of 2 outputs instead of 4.
@@ -152,25 +139,27 @@ public static class KernelModes
     /// 0.9–1.2e-3; deconv3.weight's worst entry 3.9e-2 against 1.5e-3), its batch-statistics backward at initialisation
     /// amplifying the forward's rounding (the tiles of 4 round about 2× more than pairs); with pairs there, and the tiles of 4
     /// in the backward and in inference, 1.2–1.7e-3 (worst entry 5.5e-3), as with pairs everywhere.</summary>
-    public static ForwardScope BatchStatisticsForward() => new(KernelOptions.SetBatchStatisticsForward(true), active: true);
+    public static ForwardScope BatchStatisticsForward() => new(training: false, KernelOptions.SetBatchStatisticsForward(true));
 
     /// <summary>Within BatchStatisticsForward, the layer feeding the network's last batch norm: its rounding reaches that batch
     /// norm alone, not a cascade of them, and it keeps the tiles of 4. Measured on SegNet-Basic 360×480 (deconv1, 56 % of its
     /// forward): its gradients on matched routing 0.8–1.1e-3 from float64 (whole-tensor L2; libtorch float32 0.9–1.2e-3,
     /// worst entry 1.9e-3), where the tiles of 4 in every decoder layer's training forward had put deconv3.weight's worst
     /// entry at 9.0e-3.</summary>
-    public static ForwardScope LastBatchNormInput() => new(KernelOptions.SetBatchStatisticsForward(false), active: true);
+    public static ForwardScope LastBatchNormInput() => new(training: false, KernelOptions.SetBatchStatisticsForward(false));
 
-    /// <summary>Restores the setting it found (a default scope does nothing).</summary>
+    /// <summary>Restores the setting it found, TrainingForward's or BatchStatisticsForward's (a default scope does nothing).</summary>
     public readonly struct ForwardScope : IDisposable
     {
-        private readonly bool _previous, _active;
+        private readonly bool _training, _previous, _active;
 
-        internal ForwardScope(bool previous, bool active) => (_previous, _active) = (previous, active);
+        internal ForwardScope(bool training, bool previous) => (_training, _previous, _active) = (training, previous, true);
 
         public void Dispose()
         {
-            if (_active) KernelOptions.SetBatchStatisticsForward(_previous);
+            if (!_active) return;
+            if (_training) KernelOptions.SetTrainingForward(_previous);
+            else KernelOptions.SetBatchStatisticsForward(_previous);
         }
     }
 }

@@ -250,7 +250,7 @@ public class WinogradTests
         {
             Assert.False(Winograd4.Applies(64, 64));
             using (KernelModes.TrainingForward()) Assert.False(Winograd4.Applies(64, 64));
-            using (default(KernelModes.TrainingScope)) Assert.False(Winograd4.Applies(64, 64));
+            using (default(KernelModes.ForwardScope)) Assert.False(Winograd4.Applies(64, 64));
             Assert.False(Winograd4.Applies(64, 64));
             using (KernelModes.BatchStatisticsForward())
             using (KernelModes.LastBatchNormInput())
