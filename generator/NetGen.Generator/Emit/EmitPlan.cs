@@ -171,7 +171,7 @@ internal sealed class EmitPlan
         FusionContaining(layer) is { } fusion && (fusion.Pool >= 0 || fusion.Unpool >= 0) && !IsInferenceOnly(fusion) ? fusion : null;
 
     /// <summary>A MaxUnpool2d that its stride-1 deconvolution reads as pooled values and argmax in both modes (forward and
-    /// backward): it runs no forward of its own and its output has no array.</summary>
+    /// backward): it runs no forward or backward of its own, and neither its output nor that output's gradient has an array.</summary>
     public bool IsReadByConvolution(int layer) => FusionContaining(layer) is { } fusion && fusion.Unpool == layer;
 
     /// <summary>Whether training runs some convolution with its pool or unpool as inference's call.</summary>
@@ -203,6 +203,13 @@ internal sealed class EmitPlan
             if (relu == layer) return true;
         return false;
     }
+
+    /// <summary>The layer whose backward applies this one's (a folded or gated ReLU, or an unpool its deconvolution reads):
+    /// a ReLU gated by such an unpool goes with the deconvolution after it.</summary>
+    public int BackwardOwner(int layer) =>
+        IsReadByConvolution(layer) ? layer + 1
+        : IsGatedReLU(layer) ? (IsReadByConvolution(layer + 1) ? layer + 2 : layer + 1)
+        : layer - 1;
 
     /// <summary>Whether the layer's backward applies the backward of the ReLU before it.</summary>
     public bool GatesReLUBefore(int layer) => layer > 0 && IsGatedReLU(layer - 1);

@@ -3,7 +3,8 @@
 // instead of keeping one gradient per activation. A Skip's gradient from its Concat must survive every layer in between,
 // so each concatenated Skip gets a buffer of its own, written by the Concat's backward and added by the Skip's. A ReLU whose
 // backward is folded into its batch norm's or applied by the next layer's (see TrainingFusion) runs no backward: its dy is
-// the batch norm's dy, or the next layer writes its dx where the ReLU's would go.
+// the batch norm's dy, or the next layer writes its dx where the ReLU's would go. Likewise an unpool that its stride-1
+// deconvolution reads (InferenceFusion): the deconvolution's backward gathers its input gradient at the argmax.
 using System.Collections.Generic;
 using NetGen.Generator.Model;
 
@@ -25,6 +26,12 @@ internal sealed class GradientPlan
         foreach (var fusion in TrainingFusion.For(model))
             if (fusion.FoldsBackward) folded.Add(fusion.ReLU);
         foreach (int relu in TrainingFusion.GatedByConsumer(model)) folded.Add(relu);
+        // An unpool its deconvolution reads has its backward in the deconvolution's, which writes ∂loss/∂(the unpool's input)
+        // straight away: the unpool's output gradient is never held.
+        var gathered = new HashSet<int>();
+        foreach (var fusion in InferenceFusion.For(model))
+            if (fusion.Unpool >= 0) gathered.Add(fusion.Unpool);
+        folded.UnionWith(gathered);
         // Walk Backward's order: the logits gradient starts in chain 0; a layer's dx goes to the other chain than its dy,
         // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded ReLU's.
         int chain = 0;
@@ -32,7 +39,7 @@ internal sealed class GradientPlan
         {
             var layer = model.Layers[i];
             _chainOfOutput[i] = chain;
-            Grow(chain, layer.Output);
+            if (!gathered.Contains(i)) Grow(chain, layer.Output);
             if (layer.Kind != LayerKind.Skip && !folded.Contains(i)) chain = 1 - chain;
         }
         ChainOfInput = chain;

@@ -71,10 +71,11 @@ internal static class HeaderEmitter
         if (readUnpools.Count > 0)
         {
             writer.WriteLine("// In both modes, forward and backward, each stride-1 deconvolution reads the unpool before it as pooled values and argmax");
-            writer.WriteLine($"// (the unpooled tensor is never made): {string.Join(", ", readUnpools)}.");
+            writer.WriteLine("// (the unpooled tensor is never made), and its backward gathers its input gradient at the argmax, band by band, as the");
+            writer.WriteLine($"// unpool's backward (nor is that gradient made): {string.Join(", ", readUnpools)}.");
         }
         var gated = new List<string>();
-        foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(relu + 1).Name}");
+        foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(plan.BackwardOwner(relu)).Name}");
         if (gated.Count > 0)
         {
             writer.WriteLine("// Backward applies the other ReLUs' backward in the next layer's, which stores its dx only where the ReLU's output is positive:");

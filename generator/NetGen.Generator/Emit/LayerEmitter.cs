@@ -18,7 +18,9 @@ internal static class LayerEmitter
         if (plan.IsFoldedReLU(index))
             writer.WriteLine($"// Backward: applied by {plan.Layer(index - 1).Name}'s backward, which reads its dy where y > 0.");
         if (plan.IsGatedReLU(index))
-            writer.WriteLine($"// Backward: applied by {plan.Layer(index + 1).Name}'s backward, which stores this layer's dx, zero where y <= 0.");
+            writer.WriteLine($"// Backward: applied by {plan.Layer(plan.BackwardOwner(index)).Name}'s backward, which stores this layer's dx, zero where y <= 0.");
+        if (plan.IsReadByConvolution(index))
+            writer.WriteLine($"// Backward: applied by {plan.Layer(index + 1).Name}'s backward, which gathers its dx at the argmax.");
         switch (layer.Kind)
         {
             case LayerKind.Conv2d:
@@ -104,9 +106,10 @@ internal static class LayerEmitter
             WritePasses(writer, plan, index,
                 forward: [.. mode, $"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), Y(plan, index),
                     $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {pool}, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
-                backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index), DX(plan, index),
-                    $"{Kernels}.{kernel}.BackwardFromUnpool(x, indices, {pool}, {weight.Field}, dy, dx, {weight.GradField}, {bias.GradField}, batch,",
-                    $"    {geometry});"]);
+                backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index),
+                    DX(plan, unpool, gated: plan.GatesReLUBefore(unpool), name: "dPooled"),
+                    $"{Kernels}.{kernel}.BackwardThroughUnpool(x, indices, {pool}, {weight.Field}, dy, dPooled, {weight.GradField}, {bias.GradField}, batch,",
+                    $"    {geometry}" + (plan.GatesReLUBefore(unpool) ? ", dxThroughReLU: true);" : ");")]);
             return;
         }
         WritePasses(writer, plan, index,
@@ -322,7 +325,8 @@ internal static class LayerEmitter
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Indices(plan, index), Y(plan, index),
                 $"{Kernels}.MaxUnpool2dKernel.Forward(x, indices, y, batch, {geometry});"],
-            backward: plan.GatesReLUBefore(index)
+            backward: plan.IsReadByConvolution(index) ? null
+            : plan.GatesReLUBefore(index)
                 ? [DY(plan, index), X(plan, index), Indices(plan, index), DX(plan, index, gated: true),
                     $"{Kernels}.MaxUnpool2dKernel.BackwardThroughReLU(dy, x, indices, dx, batch, {geometry});"]
                 : [DY(plan, index), Indices(plan, index), DX(plan, index),
@@ -448,14 +452,14 @@ internal static class LayerEmitter
 
     // The first layers' dx is the network input's gradient, which training never reads: an empty dx skips it. A gated
     // dx is the ReLU's before the layer: ∂loss/∂(that ReLU's input), in the buffer the ReLU's own dx would have used.
-    private static string DX(EmitPlan plan, int index, bool gated = false)
+    private static string DX(EmitPlan plan, int index, bool gated = false, string name = "dx")
     {
         var t = plan.InputOf(index);
         if (t == plan.Input)
-            return $"var dx = RequiresInputGrad ? {Slice(t.GradField, t.Shape)} : Span<float>.Empty; // the network input's gradient";
+            return $"var {name} = RequiresInputGrad ? {Slice(t.GradField, t.Shape)} : Span<float>.Empty; // the network input's gradient";
         return gated
-            ? $"var dx = {Slice(t.GradField, t.Shape)}; // {plan.Layer(index - 1).Name}'s dx, through its ReLU"
-            : $"var dx = {Slice(t.GradField, t.Shape)};";
+            ? $"var {name} = {Slice(t.GradField, t.Shape)}; // {plan.Layer(index - 1).Name}'s dx, through its ReLU"
+            : $"var {name} = {Slice(t.GradField, t.Shape)};" + (name == "dx" ? "" : $" // {plan.Layer(index).Name}'s dx");
     }
 
     private static string Indices(EmitPlan plan, int index)

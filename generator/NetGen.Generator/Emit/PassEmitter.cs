@@ -222,10 +222,9 @@ internal static class PassEmitter
             {
                 var layer = model.Layers[i];
                 if (layer.Kind == LayerKind.Skip && plan.ConcatsReading(i).Count == 0) continue;
-                if (plan.IsFoldedReLU(i) || plan.IsGatedReLU(i))
+                if (plan.IsFoldedReLU(i) || plan.IsGatedReLU(i) || plan.IsReadByConvolution(i))
                 {
-                    string owner = model.Layers[plan.IsGatedReLU(i) ? i + 1 : i - 1].Name;
-                    lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {owner}'s backward"));
+                    lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {model.Layers[plan.BackwardOwner(i)].Name}'s backward"));
                     continue;
                 }
                 string shapes = layer.Kind == LayerKind.Skip

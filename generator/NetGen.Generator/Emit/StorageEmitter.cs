@@ -199,7 +199,8 @@ internal static class StorageEmitter
             var layer = model.Layers[i];
             var output = plan.OutputOf(i);
             string buffer = output.GradField;
-            if (layer.Kind == LayerKind.Skip)
+            if (plan.IsReadByConvolution(i)) buffer = $"none: {plan.Layer(i + 1).Name}'s backward gathers through the argmax";
+            else if (layer.Kind == LayerKind.Skip)
             {
                 buffer += $" (shared with {output.Owner})";
                 if (plan.ConcatsReading(i).Count > 0) buffer += $", plus {plan.SkipGrad(i)} from {plan.ConcatNamesReading(i)}";
@@ -218,7 +219,7 @@ internal static class StorageEmitter
         for (int i = 0; i < plan.Model.Layers.Count && largest.Length == 0; i++)
         {
             var t = plan.OutputOf(i);
-            if (t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size) largest = t.Owner;
+            if (t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size && !plan.IsReadByConvolution(i)) largest = t.Owner;
         }
         return largest.Length == 0
             ? "holds no gradient in this network"

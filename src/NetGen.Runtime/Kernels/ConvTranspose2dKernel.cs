@@ -107,6 +107,27 @@ public static unsafe class ConvTranspose2dKernel
         }
     }
 
+    // BackwardFromUnpool with the unpool's backward too: dPooled [N, InC, pool.OutH, pool.OutW] (overwritten, skipped if
+    // empty) is ∂loss/∂pooled, the layer's input gradient read at the argmax; dxThroughReLU: the pooled values are a ReLU's
+    // output and dPooled that ReLU's input gradient, zero wherever pooled <= 0. At stride 1 each band of the input gradient is
+    // gathered from its thread's buffer (CorrelationBands), so the unpooled gradient is never written.
+    public static void BackwardThroughUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dPooled, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,
+        bool dxThroughReLU = false)
+    {
+        Spans.RequireOptional<float>(dPooled, (long)batch * pool.C * pool.OutPlane, nameof(dPooled));
+        BackwardFromUnpool(pooled, indices, pool, w, dy, default, dw, db, batch, g);
+        if (dPooled.IsEmpty) return;
+        int kk = g.Kernel * g.Kernel;
+        fixed (float* px = pooled, pw = w, pdy = dy, pdx = dPooled)
+        fixed (int* pi = indices)
+        {
+            var gather = new GatheredOutput { Output = pdx, Gate = dxThroughReLU ? px : null, Indices = pi, Pool = pool };
+            Correlation.DirectGathered(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, g.OutC * kk, kk), gather,
+                g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
+        }
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];
     // dxThroughReLU as in Conv2dKernel.Backward
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,

@@ -148,6 +148,30 @@ internal static unsafe class Correlation
         MaxPoolJob.Run(output, pool.Values, pool.Indices, batch * outC, pool.Pool);
     }
 
+    /// <summary>How many DirectGathered calls on this thread had to gather again from the whole output (tests).</summary>
+    [ThreadStatic] internal static int GatherRedone;
+
+    /// <summary><see cref="Direct"/> (no bias) whose output is a MaxUnpool2d's output gradient, taken back through the unpool
+    /// (and through the ReLU before it where gather.Gate is set) into gather.Output: at stride 1 with k &gt; 1 and a pool whose
+    /// kernel is its stride, each band is gathered from its thread's buffer and out is never made; otherwise, or where an
+    /// argmax lay outside its cell, out is computed into scratch and gathered. Throws, naming "indices", where an index lies
+    /// outside out's plane.</summary>
+
+    public static void DirectGathered(float* input, int inC, int inH, int inW, WeightView w, GatheredOutput gather,
+        int outC, int outH, int outW, int k, int s, int p, int batch)
+    {
+        if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
+        if (s == 1 && k > 1 && gather.Pool.Kernel == gather.Pool.Stride)
+        {
+            CorrelationBands.Run(input, inC, inH, inW, w, null, null, outC, outH, outW, k, p, false, batch, relu: false, gather: &gather);
+            if (gather.Missed == 0) return;
+            GatherRedone++;
+        }
+        float* output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
+        Direct(input, inC, inH, inW, w, null, output, outC, outH, outW, k, s, p, batch);
+        GatherJob.Run(output, gather.Gate, gather.Indices, gather.Output, batch * outC, gather.Pool);
+    }
+
     /// <summary><see cref="Transposed"/> of a MaxUnpool2d's output, given as its input and argmax: at stride 1 (with
     /// k − 1 − p ≥ 0 and k &gt; 1) each band unpools the input rows it packs and the unpooled tensor is never written;
     /// otherwise it is unpooled into scratch first. in [N, inC, inH, inW] = unpool's output, unpool.Pool.InH × InW = inH × inW.</summary>

@@ -32,7 +32,7 @@ internal static unsafe class CorrelationBands
     /// buffer and runs the classifier on it (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
         float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
-        UnpooledInput* unpool = null, PooledOutput* pool = null, ClassifiedOutput* classify = null)
+        UnpooledInput* unpool = null, PooledOutput* pool = null, ClassifiedOutput* classify = null, GatheredOutput* gather = null)
     {
         var path = KernelOptions.Path;
         int threads = KernelOptions.Threads;
@@ -52,15 +52,16 @@ internal static unsafe class CorrelationBands
             && outW % 16 == 0 && outW <= 48 ? outW / 16 : 0;
         // A 3×3 kernel with one padding on rows of whole vectors takes Winograd's F(2×2, 3×3) (see Winograd): bands of whole
         // 2×2 tiles, an even number of rows.
-        bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad)
-            && (pool == null || pool->Pool.Stride == 2);
+        // A pool or gather after it needs bands of whole windows: strides of 2 only, which the tiles' rows are a multiple of.
+        int windowRows = pool != null ? pool->Pool.Stride : gather != null ? gather->Pool.Stride : 1;
+        bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad) && windowRows is 1 or 2;
         // Rows of a multiple of 64 take tiles of 4×4 (see Winograd4): bands a multiple of 4 rows.
         bool winograd4 = winograd && Winograd4.Applies(outH, outW);
         // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
         var rowsSet = winogradRows ? WinogradRows.ForRows(k, outW) : null;
         if (winograd || winogradRows) gridVectors = 0;
-        int rowMultiple = winograd4 ? 4 : winograd ? 2 : pool == null ? 1 : pool->Pool.Stride;
+        int rowMultiple = winograd4 ? 4 : winograd ? 2 : windowRows;
         // A classified band needs all its channels in one task. Winograd's rows with up to 64 output channels take them all in
         // one task too: each chunk's transformed input is read by every block while it is in L2 (64→64 7×7 on 180×240:
         // 58–60 ms against 61–64 in channel groups; more channels would make each chunk's products outgrow L2).
@@ -187,7 +188,8 @@ internal static unsafe class CorrelationBands
             job.ClassifierTaps = packedBand + threads + hitCount;
             Pointwise.BandTaps(path, job.ClassifierTaps, outC, job.BandPlane, classify->Weights);
         }
-        if ((pool != null && !poolInRegisters) || classifyBand)
+        if (gather != null) job.Gathered = *gather;
+        if ((pool != null && !poolInRegisters) || classifyBand || gather != null)
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
@@ -196,6 +198,7 @@ internal static unsafe class CorrelationBands
         if (unpool == null)
         {
             WorkerPool.Run(ref job, tasks, threads);
+            if (gather != null) gather->Missed = job.Gathered.Missed;
             return;
         }
         job.Unpool = *unpool;
@@ -211,6 +214,7 @@ internal static unsafe class CorrelationBands
             WorkerPool.Run(ref job, tasks, threads);
         }
         if (job.Bad != 0) throw new ArgumentException("An index lies outside the output plane.", "indices");
+        if (gather != null) gather->Missed = job.Gathered.Missed;
     }
 
     // Whether each plane (sample n, channel i) had all its argmax hits, summed over its bands.
@@ -330,6 +334,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public int Bad;
     /// <summary>Set (Values non-null) when a pool follows: see PoolBand.</summary>
     public PooledOutput Pooled;
+    /// <summary>Set (Output non-null) when the correlation computes an input gradient that goes back through an unpool: see GatherBand.</summary>
+    public GatheredOutput Gathered;
     /// <summary>Set (Output non-null) when a classifier follows: see ClassifyBand.</summary>
     public ClassifiedOutput Classify;
     public int* ClassifierTaps;
@@ -370,6 +376,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         else if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
         if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+        if (Gathered.Output != null) GatherBand(n, y0, rows, firstChannel, endChannel, bandOut);
         if (Classify.Output != null && !ClassifyInRegisters) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
     }
 
@@ -398,6 +405,24 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
             var job = new MaxPoolJob { Path = Path, XEnd = plane + (long)rows * OutW, G = g };
             job.Rows(plane - (long)y0 * OutW, Pooled.Values + at, Pooled.Indices + at, oyFrom, oyTo);
         }
+    }
+
+    /// <summary>Gathers channels [first, end) of the band from its buffer through the unpool's argmax (see GatheredOutput):
+    /// pooled rows y0 / s up to the last whose cells the band holds.</summary>
+    private void GatherBand(int n, int y0, int rows, int first, int end, float* bandOut)
+    {
+        var g = Gathered.Pool;
+        int oyFrom = y0 / g.Stride, oyTo = Math.Min(g.OutH, (y0 + rows) / g.Stride);
+        if (oyTo <= oyFrom) return;
+        int missed = 0;
+        for (int o = first; o < end; o++)
+        {
+            long at = ((long)n * OutC + o) * g.OutPlane;
+            // The gather reads rows oy·s .. oy·s + s − 1 of a plane that starts y0 rows above the buffer.
+            missed += UnpoolGather.Rows(Path, bandOut + o * BandPlane - (long)y0 * OutW, Gathered.Gate == null ? null : Gathered.Gate + at,
+                Gathered.Indices + at, Gathered.Output + at, g, oyFrom, oyTo);
+        }
+        if (missed != 0) Volatile.Write(ref Gathered.Missed, 1);
     }
 
     private readonly void RunTiles(float* packed, int* taps, int n, int y0, int rows, int cbStart, int cbEnd, float* tile, float* bandOut)
@@ -819,6 +844,19 @@ internal unsafe struct PooledOutput
     public float* Values;
     public int* Indices;
     public PoolGeometry Pool;
+}
+
+/// <summary>The backward of a MaxUnpool2d right before the layer whose input gradient the correlation computes: Output
+/// [N, Pool.C, Pool.OutH, Pool.OutW] gathers the correlation's output at Indices (laid out like Output, offsets in the
+/// correlation's output plane, Pool.InH × Pool.InW), zero wherever Gate (laid out like Output; null: none) is not positive.
+/// Set Missed when an argmax lay outside its own Pool.Stride × Pool.Stride cell: the band could not read it and the caller
+/// redoes the gather from the whole output (see Correlation.DirectGathered).</summary>
+internal unsafe struct GatheredOutput
+{
+    public float* Output, Gate;
+    public int* Indices;
+    public PoolGeometry Pool;
+    public int Missed;
 }
 
 /// <summary>A 1×1 classifier right after a correlation: Output [N, Classes, outH, outW] = Bias + Weights [Classes, outC]

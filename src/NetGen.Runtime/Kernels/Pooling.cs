@@ -86,9 +86,7 @@ public static unsafe class MaxUnpool2dKernel
         fixed (float* pdy = dy, pgate = gate, pdx = dx)
         fixed (int* pi = indices)
         {
-            var job = new GatherJob { Path = KernelOptions.Path, Source = pdy, Gate = pgate, Indices = pi, Output = pdx, SourcePlane = g.InPlane, OutputPlane = g.OutPlane };
-            WorkerPool.Run(ref job, (int)planes, KernelOptions.Threads);
-            if (job.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", nameof(indices));
+            GatherJob.Run(pdy, pgate, pi, pdx, (int)planes, g);
         }
     }
 }
@@ -429,6 +427,15 @@ internal unsafe struct GatherJob : IParallelJob
     public int SourcePlane, OutputPlane;
     public int Bad;
 
+    /// <summary>Gathers `planes` planes of source (g.InPlane each) at their indices into output (g.OutPlane each), gated where
+    /// gate is set; throws, naming "indices", if an index lies outside its source plane.</summary>
+    public static void Run(float* source, float* gate, int* indices, float* output, int planes, in PoolGeometry g)
+    {
+        var job = new GatherJob { Path = KernelOptions.Path, Source = source, Gate = gate, Indices = indices, Output = output, SourcePlane = g.InPlane, OutputPlane = g.OutPlane };
+        WorkerPool.Run(ref job, planes, KernelOptions.Threads);
+        if (job.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", "indices");
+    }
+
     public void Execute(int task, int worker)
     {
         float* source = Source + (long)task * SourcePlane;
@@ -451,5 +458,97 @@ internal unsafe struct GatherJob : IParallelJob
         // Gated afterwards, a vector at a time, while the plane is in L1: a select per value in the loop above branched on
         // the sign of each x and made the gather 2–3× slower.
         if (gate != null) ReLUJob.Select(gate, output, output, OutputPlane, Path);
+    }
+}
+
+/// <summary>An unpool's backward done band by band by the convolution that computes the unpool's output gradient
+/// (CorrelationBands.GatherBand): each pooled position reads that gradient at its argmax, which must lie in the position's
+/// own stride × stride cell (a pool whose windows do not overlap puts it there), so a band of whole cells holds it.</summary>
+internal static unsafe class UnpoolGather
+{
+    /// <summary>Pooled rows [oyFrom, oyTo) of one plane: output[q] = source[indices[q]], or 0 where gate (null: none) is not
+    /// positive. source is the unpooled plane (g.InW wide), read only on those rows' cells; g.Kernel = g.Stride. Returns
+    /// how many argmax (or blocks of them) lay outside their cells, whose outputs are then not to be used.</summary>
+    public static int Rows(VectorPath path, float* source, float* gate, int* indices, float* output, in PoolGeometry g, int oyFrom, int oyTo)
+    {
+        int s = g.Stride, w = g.InW, outW = g.OutW, missed = 0;
+        // 2×2 windows, two rows of 2·lanes values split into even and odd columns: the cell's four taps, picked by the argmax.
+        int lanes = g.Kernel == 2 && s == 2 ? path switch { VectorPath.Vector512 => 16, VectorPath.Vector256 when Avx2.IsSupported => 8, _ => 0 } : 0;
+        bool vector = lanes > 0 && outW >= lanes;
+        for (int oy = oyFrom; oy < oyTo; oy++)
+        {
+            int row = oy * outW, ox = 0;
+            if (vector)
+            {
+                // A row's last, partial block overlaps the one before it and rewrites the same values.
+                for (; ox < outW; ox += lanes)
+                {
+                    int start = Math.Min(ox, outW - lanes);
+                    missed += lanes == 16
+                        ? Block512(source, gate, indices, output, row + start, 2 * oy * w + 2 * start, w)
+                        : Block256(source, gate, indices, output, row + start, 2 * oy * w + 2 * start, w);
+                }
+            }
+            for (; ox < outW; ox++)
+            {
+                int q = row + ox, cell = oy * s * w + ox * s, at = indices[q];
+                bool inCell = false;
+                for (int ky = 0; ky < s; ky++) inCell |= (uint)(at - cell - ky * w) < (uint)s;
+                if (!inCell)
+                {
+                    missed++;
+                    continue;
+                }
+                output[q] = gate == null || gate[q] > 0f ? source[at] : 0f;
+            }
+        }
+        return missed;
+    }
+
+    private static int Block512(float* source, float* gate, int* indices, float* output, int q, int cell, int w)
+    {
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        float* top = source + cell, bottom = top + w;
+        Vector512<float> t0 = Vector512.Load(top), t1 = Vector512.Load(top + 16);
+        Vector512<float> b0 = Vector512.Load(bottom), b1 = Vector512.Load(bottom + 16);
+        Vector512<int> at = Vector512.Load(indices + q) - (evens + Vector512.Create(cell));
+        Vector512<int> right = Vector512.Equals(at, Vector512<int>.One), below = Vector512.Equals(at, Vector512.Create(w));
+        Vector512<int> both = Vector512.Equals(at, Vector512.Create(w + 1));
+        Vector512<float> v = Avx512F.PermuteVar16x32x2(t0, evens, t1);
+        v = Vector512.ConditionalSelect(right.AsSingle(), Avx512F.PermuteVar16x32x2(t0, odds, t1), v);
+        v = Vector512.ConditionalSelect(below.AsSingle(), Avx512F.PermuteVar16x32x2(b0, evens, b1), v);
+        v = Vector512.ConditionalSelect(both.AsSingle(), Avx512F.PermuteVar16x32x2(b0, odds, b1), v);
+        if (gate != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(gate + q), Vector512<float>.Zero), v, Vector512<float>.Zero);
+        v.Store(output + q);
+        Vector512<int> inCell = Vector512.Equals(at, Vector512<int>.Zero) | right | below | both;
+        return inCell == Vector512<int>.AllBitsSet ? 0 : 1;
+    }
+
+    private static int Block256(float* source, float* gate, int* indices, float* output, int q, int cell, int w)
+    {
+        var evens = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        float* top = source + cell, bottom = top + w;
+        Vector256<int> at = Vector256.Load(indices + q) - (evens + Vector256.Create(cell));
+        Vector256<int> right = Vector256.Equals(at, Vector256<int>.One), below = Vector256.Equals(at, Vector256.Create(w));
+        Vector256<int> both = Vector256.Equals(at, Vector256.Create(w + 1));
+        Vector256<float> v = Split(top, odd: false);
+        v = Vector256.ConditionalSelect(right.AsSingle(), Split(top, odd: true), v);
+        v = Vector256.ConditionalSelect(below.AsSingle(), Split(bottom, odd: false), v);
+        v = Vector256.ConditionalSelect(both.AsSingle(), Split(bottom, odd: true), v);
+        if (gate != null) v = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(gate + q), Vector256<float>.Zero), v, Vector256<float>.Zero);
+        v.Store(output + q);
+        Vector256<int> inCell = Vector256.Equals(at, Vector256<int>.Zero) | right | below | both;
+        return inCell == Vector256<int>.AllBitsSet ? 0 : 1;
+    }
+
+    // The even (or odd) columns of the 16 values at p: each half gathers them into its low 128 bits, and the two low halves
+    // make the 8.
+    private static Vector256<float> Split(float* p, bool odd)
+    {
+        var order = odd ? Vector256.Create(1, 3, 5, 7, 0, 2, 4, 6) : Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var lo = Avx2.PermuteVar8x32(Vector256.Load(p), order);
+        var hi = Avx2.PermuteVar8x32(Vector256.Load(p + 8), order);
+        return Avx2.Permute2x128(lo, hi, 0x20);
     }
 }

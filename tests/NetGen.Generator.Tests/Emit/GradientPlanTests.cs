@@ -24,6 +24,10 @@ public sealed class GradientPlanTests
         .ConvTranspose2d(4, 3, padding: 1).ReLU().MaxUnpool2d().Concat("e1").ConvTranspose2d(4, 3, padding: 1).ReLU()
         .Concat("in").Classifier().Build());
 
+    // The unpools whose backward their deconvolution's applies: those it reads as pooled values and argmax.
+    private static HashSet<int> GatheredUnpools(NetworkModel model) =>
+        InferenceFusion.For(model).Where(f => f.Unpool >= 0).Select(f => f.Unpool).ToHashSet();
+
     public static TheoryData<string> Networks => new() { nameof(SegNetBasic), nameof(UNet) };
 
     private static NetworkModel Network(string name) => name == nameof(UNet) ? UNet() : SegNetBasic();
@@ -36,13 +40,15 @@ public sealed class GradientPlanTests
         var plan = GradientPlan.For(model);
         var folded = TrainingFusion.For(model).Where(f => f.FoldsBackward).Select(f => f.ReLU).ToHashSet();
         folded.UnionWith(TrainingFusion.GatedByConsumer(model));
+        folded.UnionWith(GatheredUnpools(model));
 
         Assert.Equal(0, plan.ChainOf(model.Layers.Count - 1));
         for (int i = 0; i < model.Layers.Count; i++)
         {
             int dy = plan.ChainOf(i), dx = i == 0 ? plan.ChainOfInput : plan.ChainOf(i - 1);
             // A ReLU folded into its batch norm's backward, or applied by the next layer's, runs none: the batch norm reads the
-            // ReLU's dy where it lies, or the next layer writes the ReLU's dx there.
+            // ReLU's dy where it lies, or the next layer writes the ReLU's dx there. Nor does an unpool its deconvolution
+            // reads: the deconvolution writes the unpool's dx.
             if (model.Layers[i].Kind == LayerKind.Skip || folded.Contains(i)) Assert.Equal(dy, dx);
             else Assert.NotEqual(dy, dx);
         }
@@ -57,7 +63,9 @@ public sealed class GradientPlanTests
 
         for (int chain = 0; chain < GradientPlan.Chains; chain++)
         {
-            var held = Enumerable.Range(0, model.Layers.Count).Where(i => plan.ChainOf(i) == chain).Select(i => model.Layers[i].Output.Size);
+            // An unpool's output gradient is never held where its deconvolution gathers through it.
+            var held = Enumerable.Range(0, model.Layers.Count).Where(i => plan.ChainOf(i) == chain && !GatheredUnpools(model).Contains(i))
+                .Select(i => model.Layers[i].Output.Size);
             if (plan.ChainOfInput == chain) held = held.Append(model.Input.Size);
             Assert.Equal(held.Max(), plan.ChainSize(chain));
         }
