@@ -48,6 +48,12 @@ public static unsafe class Conv2dKernel
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = x, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
         {
+            // A 1×1 layer with few outputs (a classifier): all three gradients in one pass over the pixels.
+            if (g.Kernel == 1 && g.Stride == 1 && g.Padding == 0 && g.OutC <= PointwiseBackwardJob.MaxOutC && batch > 0)
+            {
+                PointwiseBackwardJob.Run(px, g.InC, pdy, g.OutC, pw, pdx, pdw, pdb, g.OutPlane, batch, dxThroughReLU);
+                return;
+            }
             if (pdb != null) BiasGradientJob.Accumulate(pdy, pdb, batch, g.OutC, g.OutPlane);
             if (pdw != null)
                 WeightGradient.Accumulate(pdy, g.OutC, g.OutH, g.OutW, px, g.InC, g.InH, g.InW,

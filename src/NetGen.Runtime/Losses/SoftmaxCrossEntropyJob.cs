@@ -169,6 +169,12 @@ internal unsafe interface ILanes<TV> where TV : struct
     /// <summary>All bits set in the lanes whose label (the ints at labels) is c.</summary>
     static abstract TV LabelMask(int* labels, int c);
     static abstract TV Select(TV mask, TV a, TV b);
+    /// <summary>a·b + c, rounded once.</summary>
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
+    /// <summary>The lanes added up (in a fixed order).</summary>
+    static abstract float Sum(TV value);
+    /// <summary>a where gate &gt; 0, else 0 (a ReLU's backward; NaN gates give 0).</summary>
+    static abstract TV WherePositive(TV gate, TV a);
 }
 
 internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
@@ -187,6 +193,10 @@ internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
     public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
     public static Vector512<float> LabelMask(int* labels, int c) => Vector512.Equals(Vector512.Load(labels), Vector512.Create(c)).AsSingle();
     public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+    public static Vector512<float> WherePositive(Vector512<float> gate, Vector512<float> a) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(gate, Vector512<float>.Zero), a, Vector512<float>.Zero);
 }
 
 internal readonly unsafe struct Lanes256 : ILanes<Vector256<float>>
@@ -205,4 +215,8 @@ internal readonly unsafe struct Lanes256 : ILanes<Vector256<float>>
     public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
     public static Vector256<float> LabelMask(int* labels, int c) => Vector256.Equals(Vector256.Load(labels), Vector256.Create(c)).AsSingle();
     public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+    public static Vector256<float> WherePositive(Vector256<float> gate, Vector256<float> a) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(gate, Vector256<float>.Zero), a, Vector256<float>.Zero);
 }
