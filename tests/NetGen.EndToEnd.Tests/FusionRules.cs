@@ -17,6 +17,17 @@ internal static class FusionRules
         return conv >= 0 && layers[conv].Kind == LayerKind.Conv2d && layers[conv].Conv is { Stride: 1, Kernel: > 1 };
     }
 
+    /// <summary>Whether training runs the 1×1 classifier at <paramref name="classifier"/> in the call of the stride-1
+    /// deconvolution before it (kernel over 1×1, padding below it), with at most a ReLU between, as inference does: a batch
+    /// norm between (batch statistics in training) keeps them apart.</summary>
+    public static bool ClassifiesInTraining(NetworkInfo info, int classifier)
+    {
+        var layers = info.Layers;
+        if (classifier <= 0 || layers[classifier].Kind != LayerKind.Classifier || layers[classifier].Conv is not { Kernel: 1, Padding: 0 }) return false;
+        int conv = layers[classifier - 1].Kind == LayerKind.ReLU ? classifier - 2 : classifier - 1;
+        return conv >= 0 && layers[conv].Kind == LayerKind.ConvTranspose2d && layers[conv].Conv is { Stride: 1, Kernel: > 1 } d && d.Padding <= d.Kernel - 1;
+    }
+
     /// <summary>Whether an inference-mode Forward writes the layer's output: every layer but those that inference runs in a
     /// fused call and not last. A run is a Conv2d or ConvTranspose2d with, where present, the MaxUnpool2d right before a
     /// stride-1 deconvolution (kernel over 1×1, padding below it, pool windows that do not overlap), then a BatchNorm2d, a

@@ -31,8 +31,9 @@ public class ProfileTests
             bool concatenated = info.Layers.Any(l => l.Kind == LayerKind.Concat && l.SkipSource == timing.Layer.Index);
             Assert.Equal((isSkip ? 0 : steps, isSkip ? 0 : steps * batch), (timing.ForwardCalls, timing.ForwardSamples));
             Assert.Equal(!isSkip || concatenated ? steps : 0, timing.BackwardCalls);
-            // A ReLU that training fuses into the layer before it, a pool into the convolution before it, or an unpool read by
-            // the deconvolution after it, is recorded as fused (charged the ~0 between two laps).
+            // A ReLU that training fuses into the layer before it, a pool into the convolution before it, an unpool read by
+            // the deconvolution after it, or a classifier run in the deconvolution's call, is recorded as fused (charged the ~0
+            // between two laps).
             bool fused = FusedInTraining(info, timing.Layer.Index);
             Assert.Equal(fused, timing.ForwardFused);
             if (!isSkip && !fused)
@@ -52,7 +53,8 @@ public class ProfileTests
     private static bool FusedInTraining(NetworkInfo info, int layer) =>
         info.Layers[layer].Kind == LayerKind.ReLU && layer > 0 &&
         info.Layers[layer - 1].Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d or LayerKind.BatchNorm2d ||
-        FusionRules.PoolsInConvolution(info, layer) || FusionRules.IsReadByConvolution(info, layer);
+        FusionRules.PoolsInConvolution(info, layer) || FusionRules.IsReadByConvolution(info, layer) ||
+        FusionRules.ClassifiesInTraining(info, layer);
 
     [Theory]
     [MemberData(nameof(NetworkCases.Names), MemberType = typeof(NetworkCases))]

@@ -36,7 +36,7 @@ internal sealed class EmitPlan
         // A convolution + ReLU that training runs with its pool or unpool as inference's call is not a pair.
         var pairs = new List<TrainingFusion>();
         foreach (var pair in TrainingFusion.For(model))
-            if (SharedFusionContaining(pair.Producer) is null) pairs.Add(pair);
+            if (SharedFusionContaining(pair.Producer) is null && ClassifiedTrainingFusionContaining(pair.Producer) is null) pairs.Add(pair);
         TrainingFusions = pairs;
         GatedReLUs = TrainingFusion.GatedByConsumer(model);
 
@@ -170,6 +170,15 @@ internal sealed class EmitPlan
     public InferenceFusion? SharedFusionContaining(int layer) =>
         FusionContaining(layer) is { } fusion && (fusion.Pool >= 0 || fusion.Unpool >= 0) && !IsInferenceOnly(fusion) ? fusion : null;
 
+    /// <summary>The fused run ending in the classifier, without a batch norm, that <paramref name="layer"/> belongs to, or null:
+    /// training runs it as one call too (<see cref="ClassifiedTrainingMethod"/>), which also stores the output the classifier
+    /// reads (the classifier's backward reads it), each band classified from there while it is in cache.</summary>
+    public InferenceFusion? ClassifiedTrainingFusionContaining(int layer) =>
+        FusionContaining(layer) is { } fusion && fusion.Classifier >= 0 && fusion.BatchNorm < 0 ? fusion : null;
+
+    /// <summary>Unpool1Deconv1Relu6ClassifierTrainingForward: training's call for a run with the classifier.</summary>
+    public string ClassifiedTrainingMethod(InferenceFusion fusion) => FusedId(fusion) + "TrainingForward";
+
     /// <summary>A MaxUnpool2d that its stride-1 deconvolution reads as pooled values and argmax in both modes (forward and
     /// backward): it runs no forward or backward of its own, and neither its output nor that output's gradient has an array.</summary>
     public bool IsReadByConvolution(int layer) => FusionContaining(layer) is { } fusion && fusion.Unpool == layer;
@@ -220,13 +229,16 @@ internal sealed class EmitPlan
     /// <summary>Whether some pass runs the layer's own forward method: a layer fused in both modes has none.</summary>
     public bool RunsOwnForward(int layer) =>
         FusionContaining(layer) is null ||
-        TrainingFusionContaining(layer) is null && SharedFusionContaining(layer) is null && !IsReadByConvolution(layer);
+        TrainingFusionContaining(layer) is null && SharedFusionContaining(layer) is null && !IsReadByConvolution(layer)
+        && ClassifiedTrainingFusionContaining(layer) is null;
 
     /// <summary>A layer that both modes fuse with the layers after it, whose output no fused call writes: conv1 before relu1
     /// (the call writes relu1's output), bn1 between conv1 and relu1, conv1 and relu1 before pool1 when both modes pool
-    /// in the convolution's call (only pool1's output and argmax are written), or an unpool its deconvolution reads.</summary>
+    /// in the convolution's call (only pool1's output and argmax are written), or an unpool its deconvolution reads. The
+    /// layer a classifier reads is written by training's call.</summary>
     public bool IsNeverWritten(int layer) =>
-        !RunsOwnForward(layer) && FusionContaining(layer)!.Last != layer && TrainingFusionContaining(layer)?.ReLU != layer;
+        !RunsOwnForward(layer) && FusionContaining(layer)!.Last != layer && TrainingFusionContaining(layer)?.ReLU != layer
+        && ClassifiedTrainingFusionContaining(layer)?.Classifier != layer + 1;
 
     /// <summary>The method of a fused run: a convolution with only a ReLU and a pool after it, or an unpool before it, is the
     /// same call in both modes, so its method is shared (Conv1Relu1FusedForward, Conv1Relu1Pool1FusedForward,

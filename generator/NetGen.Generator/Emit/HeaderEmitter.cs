@@ -55,11 +55,21 @@ internal static class HeaderEmitter
             foreach (var fusion in plan.TrainingFusions)
                 names[fusion.Producer] = $"{plan.Layer(fusion.Producer).Name} + {plan.Layer(fusion.ReLU).Name}";
             foreach (var fusion in plan.Fusions)
-                if (plan.SharedFusionContaining(fusion.Conv) is not null) names[fusion.Conv] = plan.FusedNames(fusion);
+                if (plan.SharedFusionContaining(fusion.Conv) is not null || plan.ClassifiedTrainingFusionContaining(fusion.Conv) is not null)
+                    names[fusion.Conv] = plan.FusedNames(fusion);
+            bool classified = false;
+            foreach (var fusion in plan.Fusions) classified |= plan.ClassifiedTrainingFusionContaining(fusion.Conv) is not null;
             if (plan.HasSharedTrainingFusion)
             {
                 writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, a convolution's pool and a deconvolution's");
-                writer.WriteLine("// unpool as inference does (no batch norm or classifier in the call), and a batch norm's backward with the ReLU's:");
+                writer.WriteLine(classified
+                    ? "// unpool and classifier as inference does (no batch norm in the call; the classifier's input is kept), and a batch norm's backward with the ReLU's:"
+                    : "// unpool as inference does (no batch norm or classifier in the call), and a batch norm's backward with the ReLU's:");
+            }
+            else if (classified)
+            {
+                writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, a deconvolution with the classifier as");
+                writer.WriteLine("// inference does (the classifier's input is kept), and a batch norm's backward with the ReLU's:");
             }
             else
                 writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");

@@ -56,6 +56,7 @@ internal static class LayerEmitter
     {
         string inference = plan.FusedMethod(plan.FusionContaining(index)!);
         string training = plan.TrainingFusionContaining(index) is { } pair ? plan.FusedMethod(pair)
+            : plan.ClassifiedTrainingFusionContaining(index) is { } classified ? plan.ClassifiedTrainingMethod(classified)
             : plan.IsReadByConvolution(index) ? TrainingForward(plan, index + 1)
             : inference;
         return inference == training ? $"in {inference}" : $"in {inference} and {training}";
@@ -65,6 +66,7 @@ internal static class LayerEmitter
     private static string TrainingForward(EmitPlan plan, int conv) =>
         plan.TrainingFusionContaining(conv) is { } pair ? plan.FusedMethod(pair)
         : plan.SharedFusionContaining(conv) is { } shared ? plan.FusedMethod(shared)
+        : plan.ClassifiedTrainingFusionContaining(conv) is { } classified ? plan.ClassifiedTrainingMethod(classified)
         : plan.Id(conv) + "Forward";
 
     private static string Summary(EmitPlan plan, int index)
@@ -122,47 +124,36 @@ internal static class LayerEmitter
 
     /// <summary>The one call a fused run makes in place of its layers' forward methods: see <see cref="InferenceFusion"/>.
     /// A convolution with only a ReLU (and a pool) after it runs so in both modes; with a batch norm or an unpool before it,
-    /// in inference only, and then training's convolution + ReLU pair gets its own method.</summary>
+    /// in inference only; with the classifier after it (and no batch norm), training runs a call of its own that keeps the
+    /// classifier's input.</summary>
     public static void WriteFused(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
     {
         bool inferenceOnly = EmitPlan.IsInferenceOnly(fusion);
         if (!inferenceOnly && fusion.Pool < 0 && fusion.Unpool < 0)
         {
-            WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: true);
+            WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU);
             return;
         }
-        WriteFusedCall(writer, plan, fusion);
-        if (inferenceOnly && fusion.BatchNorm < 0 && fusion.ReLU >= 0)
+        WriteFusedCall(writer, plan, fusion, training: false);
+        if (plan.ClassifiedTrainingFusionContaining(fusion.Conv) is not null)
         {
             writer.WriteLine();
-            WriteConvolutionReLU(writer, plan, fusion.Conv, fusion.ReLU, bothModes: false);
+            WriteFusedCall(writer, plan, fusion, training: true);
         }
     }
 
     // The convolution + ReLU pair: nothing here is inference-specific.
-    private static void WriteConvolutionReLU(SourceWriter writer, EmitPlan plan, int conv, int relu, bool bothModes)
+    private static void WriteConvolutionReLU(SourceWriter writer, EmitPlan plan, int conv, int relu)
     {
         string kernel = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d ? "ConvTranspose2dKernel" : "Conv2dKernel";
         var output = plan.OutputOf(relu);
         string convName = plan.Layer(conv).Name, reluName = plan.Layer(relu).Name;
-        string mode = bothModes ? "in both modes" : "in training";
-        writer.WriteLine($"// {convName} + {reluName}, {mode}: {convName} stores max(y, 0) straight into {output.Contents}, one pass over memory");
+        writer.WriteLine($"// {convName} + {reluName}, in both modes: {convName} stores max(y, 0) straight into {output.Contents}, one pass over memory");
         writer.WriteLine($"// instead of two. Backward loses nothing: {reluName}'s backward masks with its own output (y > 0), and {convName}'s backward");
         writer.WriteLine($"// reads its input, never its output, which is left unwritten.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
         string signature = $"{plan.FusedMethod(plan.TrainingFusionContaining(conv)!)}(int start, int batch)";
-        if (ReadsUnpool(plan, conv))
-        {
-            int unpool = conv - 1;
-            WriteMethod(writer, signature,
-                $"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input",
-                Indices(plan, unpool),
-                $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
-                $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {plan.PoolGeometry(unpool)}, {weight.Field}, {bias.Field}, y, batch,",
-                $"    {plan.ConvGeometry(conv)}, relu: true);");
-            return;
-        }
         WriteMethod(writer, signature,
             X(plan, conv),
             $"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}",
@@ -188,55 +179,68 @@ internal static class LayerEmitter
 
     // A convolution with the batch norm after it folded into its weights, and the ReLU after that if any; a transposed one
     // may also read the unpool before it as pooled values and argmax, a direct one pool its output. Inference only, but
-    // for a convolution (+ ReLU) + pool, which training runs too.
-    private static void WriteFusedCall(SourceWriter writer, EmitPlan plan, InferenceFusion fusion)
+    // for a convolution (+ ReLU) + pool, which training runs too. With `training`, training's call for a run with the
+    // classifier (no batch norm): the same call, which also stores the classifier's input.
+    private static void WriteFusedCall(SourceWriter writer, EmitPlan plan, InferenceFusion fusion, bool training)
     {
         int conv = fusion.Conv;
         bool transposed = plan.Layer(conv).Kind == LayerKind.ConvTranspose2d;
         var output = plan.OutputOf(fusion.Last);
         string convName = plan.Layer(conv).Name;
-        string modes = EmitPlan.IsInferenceOnly(fusion) ? "inference only" : "in both modes";
-        writer.WriteLine($"// {plan.FusedNames(fusion)}, {modes}: one call writes {output.Contents} instead of one pass over memory per layer.");
-        if (fusion.Unpool >= 0)
+        if (training)
         {
-            string unpoolName = plan.Layer(fusion.Unpool).Name, poolName = plan.Layer(plan.Layer(fusion.Unpool).Partner).Name;
-            writer.WriteLine($"// {convName} unpools each band of its input rows from {unpoolName}'s input and {poolName}'s argmax as it packs them, so");
-            writer.WriteLine($"// {unpoolName}'s output is neither written nor read back.");
+            var kept = plan.OutputOf(fusion.Classifier - 1);
+            writer.WriteLine($"// {plan.FusedNames(fusion)}, in training: inference's call, which also stores {kept.Contents} (the classifier's");
+            writer.WriteLine($"// backward reads it); each band of it is classified from there while it is in cache.");
         }
-        if (fusion.BatchNorm >= 0)
-            writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
-        if (fusion.ReLU >= 0)
-            writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
-        if (fusion.Pool >= 0)
+        else
         {
-            string before = plan.Layer(fusion.Pool - 1).Name, poolName = plan.Layer(fusion.Pool).Name;
-            writer.WriteLine($"// {poolName} pools each band of output rows from the thread's buffer as {convName} finishes it, so {before}'s output is");
-            if (EmitPlan.IsInferenceOnly(fusion))
-                writer.WriteLine($"// neither written nor read back. Training runs {poolName} apart.");
-            else
+            string modes = EmitPlan.IsInferenceOnly(fusion) ? "inference only" : "in both modes";
+            writer.WriteLine($"// {plan.FusedNames(fusion)}, {modes}: one call writes {output.Contents} instead of one pass over memory per layer.");
+            if (fusion.Unpool >= 0)
             {
-                writer.WriteLine($"// neither written nor read back (it has no array). Backward loses nothing: {poolName}'s backward routes dy through its argmax");
-                writer.WriteLine($"// (gated by its own positive outputs where a ReLU comes before it), and {convName}'s reads its input.");
+                string unpoolName = plan.Layer(fusion.Unpool).Name, poolName = plan.Layer(plan.Layer(fusion.Unpool).Partner).Name;
+                writer.WriteLine($"// {convName} unpools each band of its input rows from {unpoolName}'s input and {poolName}'s argmax as it packs them, so");
+                writer.WriteLine($"// {unpoolName}'s output is neither written nor read back.");
             }
+            if (fusion.BatchNorm >= 0)
+                writer.WriteLine($"// {plan.Layer(fusion.BatchNorm).Name}'s running statistics are folded into {convName}'s weights and bias, per output channel.");
+            if (fusion.ReLU >= 0)
+                writer.WriteLine($"// {plan.Layer(fusion.ReLU).Name} is applied (max with zero) in {convName}'s output store.");
+            if (fusion.Pool >= 0)
+            {
+                string before = plan.Layer(fusion.Pool - 1).Name, poolName = plan.Layer(fusion.Pool).Name;
+                writer.WriteLine($"// {poolName} pools each band of output rows from the thread's buffer as {convName} finishes it, so {before}'s output is");
+                if (EmitPlan.IsInferenceOnly(fusion))
+                    writer.WriteLine($"// neither written nor read back. Training runs {poolName} apart.");
+                else
+                {
+                    writer.WriteLine($"// neither written nor read back (it has no array). Backward loses nothing: {poolName}'s backward routes dy through its argmax");
+                    writer.WriteLine($"// (gated by its own positive outputs where a ReLU comes before it), and {convName}'s reads its input.");
+                }
+            }
+            if (fusion.Classifier >= 0)
+            {
+                string before = plan.Layer(fusion.Classifier - 1).Name, classifierName = plan.Layer(fusion.Classifier).Name;
+                writer.WriteLine($"// {classifierName} classifies each band of output rows (all channels) from the thread's buffer as {convName} finishes it,");
+                writer.WriteLine($"// so {before}'s output is neither written nor read back.");
+            }
+            if (fusion.BatchNorm >= 0)
+                writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
+            bool classifiedInTraining = plan.ClassifiedTrainingFusionContaining(conv) is not null;
+            if (fusion.Unpool >= 0 && EmitPlan.IsInferenceOnly(fusion) && !classifiedInTraining)
+                writer.WriteLine($"// Training's {convName} reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too, forward and backward.");
+            else if (fusion.Unpool >= 0)
+                writer.WriteLine($"// Training runs the same call; {convName}'s backward reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too.");
+            if (classifiedInTraining)
+                writer.WriteLine($"// Training's call also keeps {plan.Layer(fusion.Classifier - 1).Name}'s output, which the classifier's backward reads.");
+            else if (fusion.Classifier >= 0)
+                writer.WriteLine($"// Training runs {plan.Layer(fusion.Classifier).Name} apart: its backward reads its input.");
         }
-        if (fusion.Classifier >= 0)
-        {
-            string before = plan.Layer(fusion.Classifier - 1).Name, classifierName = plan.Layer(fusion.Classifier).Name;
-            writer.WriteLine($"// {classifierName} classifies each band of output rows (all channels) from the thread's buffer as {convName} finishes it,");
-            writer.WriteLine($"// so {before}'s output is neither written nor read back.");
-        }
-        if (fusion.BatchNorm >= 0)
-            writer.WriteLine($"// Training runs {convName} alone: {plan.Layer(fusion.BatchNorm).Name} then uses batch statistics, and its backward reads {convName}'s output.");
-        if (fusion.Unpool >= 0 && EmitPlan.IsInferenceOnly(fusion))
-            writer.WriteLine($"// Training's {convName} reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too, forward and backward.");
-        else if (fusion.Unpool >= 0)
-            writer.WriteLine($"// Training runs the same call; {convName}'s backward reads {plan.Layer(fusion.Unpool).Name}'s input and argmax too.");
-        if (fusion.Classifier >= 0)
-            writer.WriteLine($"// Training runs {plan.Layer(fusion.Classifier).Name} apart: its backward reads its input.");
         var weight = plan.Parameter(conv, "weight");
         var bias = plan.Parameter(conv, "bias");
         string weightField = weight.Field, biasField = bias.Field;
-        using (writer.WriteBlock($"private void {plan.FusedMethod(fusion)}(int start, int batch)"))
+        using (writer.WriteBlock($"private void {(training ? plan.ClassifiedTrainingMethod(fusion) : plan.FusedMethod(fusion))}(int start, int batch)"))
         {
             if (fusion.BatchNorm >= 0)
             {
@@ -281,11 +285,18 @@ internal static class LayerEmitter
                 }
                 else
                     writer.WriteLine(X(plan, conv));
-                writer.WriteLine($"var y = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                writer.WriteLine($"var logits = {Slice(output.Field, output.Shape)}; // {output.Contents}");
+                string keep = "";
+                if (training)
+                {
+                    var kept = plan.OutputOf(fusion.Classifier - 1);
+                    writer.WriteLine($"var y = {Slice(kept.Field, kept.Shape)}; // {kept.Contents}");
+                    keep = ", y: y";
+                }
                 writer.WriteLine(fusion.Unpool >= 0
                     ? $"{Kernels}.{kernel}.ForwardFromUnpoolClassified(x, indices, {plan.PoolGeometry(fusion.Unpool)}, {weightField}, {biasField},"
                     : $"{Kernels}.{kernel}.ForwardClassified(x, {weightField}, {biasField},");
-                writer.WriteLine($"    {classifierWeight.Field}, {classifierBias.Field}, y, batch, {plan.ConvGeometry(conv)}, {classes}{relu});");
+                writer.WriteLine($"    {classifierWeight.Field}, {classifierBias.Field}, logits, batch, {plan.ConvGeometry(conv)}, {classes}{relu}{keep});");
             }
             else if (fusion.Unpool >= 0)
             {

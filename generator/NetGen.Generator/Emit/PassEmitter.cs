@@ -152,6 +152,23 @@ internal static class PassEmitter
                 i = shared.Last;
                 continue;
             }
+            if (mode == Mode.Training && plan.FusionStartingAt(i) is { } classified && plan.ClassifiedTrainingFusionContaining(i) is not null)
+            {
+                // Inference's call, keeping the output the classifier reads, charged to the convolution; the others lapped after it.
+                string conv = model.Layers[classified.Conv].Name;
+                lines.Add(new Line($"{plan.ClassifiedTrainingMethod(classified)}(start, n);", Lap("Forward", classified.Conv),
+                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[classified.Last].Output)}, {plan.FusedNames(classified)}"));
+                for (int j = classified.First; j <= classified.Last; j++)
+                {
+                    if (j == classified.Conv) continue;
+                    string where = j == classified.Unpool ? $"unpooled by {conv} as it packs its input"
+                        : j == classified.Classifier ? $"classifies {conv}'s bands as they are stored"
+                        : $"in {conv}'s output store";
+                    lines.Add(new Line("", Lap("FusedForward", j), $"{model.Layers[j].Name}: {where}"));
+                }
+                i = classified.Last;
+                continue;
+            }
             if (mode == Mode.Training && plan.IsReadByConvolution(i))
             {
                 // The deconvolution after it reads its input and argmax; it has no pass of its own.

@@ -38,28 +38,33 @@ public static unsafe class ConvTranspose2dKernel
     // Forward then a 1×1 classifier in one call: classifierWeight [classes, OutC, 1, 1], classifierBias [classes] or empty ->
     // logits [N, classes, OutH, OutW], the classifier's output on Forward's y (relu applied). A stride-1 layer classifies each
     // band of output rows from its thread's buffer, so y (the size of this layer's output) is never written nor read back;
-    // other strides compute y into scratch first. The same sums as the two calls.
+    // other strides compute y into scratch first. The same sums as the two calls. Where y is given (a training forward keeps
+    // it for the backward), it is written too, each band classified from it while it is in cache.
     public static void ForwardClassified(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
         ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias, Span<float> logits, int batch, in ConvGeometry g,
-        int classes, bool relu = false)
+        int classes, bool relu = false, Span<float> y = default)
     {
         Spans.Require(x, (long)batch * g.InSize, nameof(x));
-        Classified(x, default, default, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu);
+        Spans.RequireOptional<float>(y, (long)batch * g.OutSize, nameof(y));
+        Classified(x, default, default, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu, y);
     }
 
-    // ForwardFromUnpool then a 1×1 classifier in one call, as ForwardClassified: neither the unpooled tensor nor y is written.
+    // ForwardFromUnpool then a 1×1 classifier in one call, as ForwardClassified: neither the unpooled tensor nor y is written,
+    // unless y is given (a training forward keeps it for the backward): then each band of y is stored and classified from
+    // there while it is in cache.
     public static void ForwardFromUnpoolClassified(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias,
-        Span<float> logits, int batch, in ConvGeometry g, int classes, bool relu = false)
+        Span<float> logits, int batch, in ConvGeometry g, int classes, bool relu = false, Span<float> y = default)
     {
         ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
-        Classified(pooled, indices, pool, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu);
+        Spans.RequireOptional<float>(y, (long)batch * g.OutSize, nameof(y));
+        Classified(pooled, indices, pool, w, b, classifierWeight, classifierBias, logits, batch, g, classes, relu, y);
     }
 
     // x is the layer's input, or with indices the unpool's input (pool its geometry).
     private static void Classified(ReadOnlySpan<float> x, ReadOnlySpan<int> indices, in PoolGeometry pool, ReadOnlySpan<float> w,
         ReadOnlySpan<float> b, ReadOnlySpan<float> classifierWeight, ReadOnlySpan<float> classifierBias, Span<float> logits, int batch,
-        in ConvGeometry g, int classes, bool relu)
+        in ConvGeometry g, int classes, bool relu, Span<float> y = default)
     {
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), $"classes is {classes}; it must be at least 1.");
         Spans.Require(w, g.WeightSize, nameof(w));
@@ -68,13 +73,13 @@ public static unsafe class ConvTranspose2dKernel
         Spans.RequireOptional(classifierBias, classes, nameof(classifierBias));
         Spans.Require<float>(logits, (long)batch * classes * g.OutPlane, nameof(logits));
         int kk = g.Kernel * g.Kernel;
-        fixed (float* px = x, pw = w, pb = b, pcw = classifierWeight, pcb = classifierBias, pl = logits)
+        fixed (float* px = x, pw = w, pb = b, pcw = classifierWeight, pcb = classifierBias, pl = logits, py = y)
         fixed (int* pi = indices)
         {
             var classify = new ClassifiedOutput { Output = pl, Weights = new WeightView(pcw, g.OutC, 1), Bias = pcb, Classes = classes };
             var unpool = new UnpooledInput { Values = px, Indices = pi, Pool = pool };
             Correlation.TransposedClassified(pi == null ? px : null, pi == null ? null : &unpool, g.InC, g.InH, g.InW,
-                new WeightView(pw, kk, g.OutC * kk), pb, classify, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
+                new WeightView(pw, kk, g.OutC * kk), pb, classify, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu, py);
         }
     }
 

@@ -193,18 +193,19 @@ internal static unsafe class Correlation
     /// <summary><see cref="Transposed"/> (of <paramref name="input"/>, or with <paramref name="unpool"/> set of that MaxUnpool2d's
     /// output, as in <see cref="TransposedFromUnpool"/>) followed by the 1×1 classifier <paramref name="classify"/>: at stride 1
     /// (k − 1 − p ≥ 0, k &gt; 1) each band is classified from its thread's buffer and out is never made; otherwise out is
-    /// computed into scratch and classified.</summary>
+    /// computed into scratch and classified. With <paramref name="output"/> set, out is written there too (each band
+    /// classified from it as it is stored).</summary>
     public static void TransposedClassified(float* input, UnpooledInput* unpool, int inC, int inH, int inW, WeightView w, float* bias,
-        ClassifiedOutput classify, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false)
+        ClassifiedOutput classify, int outC, int outH, int outW, int k, int s, int p, int batch, bool relu = false, float* output = null)
     {
         if (batch == 0 || outC == 0 || outH == 0 || outW == 0) return;
         if (s == 1 && k > 1 && k - 1 - p >= 0)
         {
-            CorrelationBands.Run(input, inC, inH, inW, w, bias, null, outC, outH, outW, k, k - 1 - p, true, batch, relu,
+            CorrelationBands.Run(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, k - 1 - p, true, batch, relu,
                 unpool: unpool, classify: &classify);
             return;
         }
-        float* output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
+        if (output == null) output = Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * outC * outH * outW);
         if (unpool != null) TransposedFromUnpool(*unpool, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
         else Transposed(input, inC, inH, inW, w, bias, output, outC, outH, outW, k, s, p, batch, relu);
         Pointwise.Run(output, outC, classify.Weights, classify.Bias, classify.Output, classify.Classes, outH * outW, batch);

@@ -28,8 +28,9 @@ internal static unsafe class CorrelationBands
     /// packs (input is then ignored; pad must be ≥ 0). Same sums as unpooling first. With <paramref name="pool"/> (kernel =
     /// stride, input = out's shape, no gate) out is never written: each task stores its band in its thread's buffer and pools
     /// it into pool's values and argmax, bands a whole number of windows tall; same values and argmax as pooling out. With
-    /// <paramref name="classify"/> out is never written either: each task computes all channels of its band into its thread's
-    /// buffer and runs the classifier on it (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out.</summary>
+    /// <paramref name="classify"/> out is not written either (unless given: then each band is stored there and classified from
+    /// there): each task computes all channels of its band into its thread's buffer and runs the classifier on it
+    /// (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
         float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
         UnpooledInput* unpool = null, PooledOutput* pool = null, ClassifiedOutput* classify = null, GatheredOutput* gather = null)
@@ -79,7 +80,8 @@ internal static unsafe class CorrelationBands
             && outW >= 32 && outW % 2 == 0 && relu;
         // A classifier after 4-channel tiles stored from registers sums its logits from their registers too (ClassifySink):
         // no band buffer holding every channel of the band, no classifier taps or scratch.
-        bool classifyInRegisters = classify != null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
+        // With an output as well (a training forward keeps it), each band is stored there and classified from there.
+        bool classifyInRegisters = classify != null && output == null && path == VectorPath.Vector512 && tileChannels == CorrelationTiles.Channels
             && !nineTaps && !winograd && !winogradRows && cols >= 16 && classify->Classes <= ClassifySink.MaxClasses;
         bool classifyBand = classify != null && !classifyInRegisters;
 
@@ -186,10 +188,10 @@ internal static unsafe class CorrelationBands
         if (classifyBand)
         {
             job.ClassifierTaps = packedBand + threads + hitCount;
-            Pointwise.BandTaps(path, job.ClassifierTaps, outC, job.BandPlane, classify->Weights);
+            Pointwise.BandTaps(path, job.ClassifierTaps, outC, output != null ? (long)outH * outW : job.BandPlane, classify->Weights);
         }
         if (gather != null) job.Gathered = *gather;
-        if ((pool != null && !poolInRegisters) || classifyBand || gather != null)
+        if ((pool != null && !poolInRegisters) || (classifyBand && output == null) || gather != null)
         {
             // A task's channels: all of them with nine taps, else its group's blocks.
             int taskChannels = nineTaps ? outC : Math.Min(outC, plan.CbPerGroup * tileChannels);
@@ -380,13 +382,15 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         if (Classify.Output != null && !ClassifyInRegisters) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
     }
 
-    /// <summary>Classifies the band from its buffer (all channels: one group): logits rows y0 .. y0 + rows − 1 of sample n.</summary>
+    /// <summary>Classifies the band from its buffer, or without one from the output's rows it just stored (all channels: one
+    /// group): logits rows y0 .. y0 + rows − 1 of sample n.</summary>
     private readonly void ClassifyBand(int n, int y0, int rows, float* bandOut, float* scratch)
     {
         long plane = (long)OutH * OutW;
         float* logits = Classify.Output + n * Classify.Classes * plane + (long)y0 * OutW;
-        Pointwise.RunBand(Path, bandOut, OutC, BandPlane, Classify.Weights, Classify.Bias, logits, Classify.Classes, plane,
-            rows * OutW, ClassifierTaps, scratch);
+        float* band = bandOut != null ? bandOut : Output + (long)n * OutC * plane + (long)y0 * OutW;
+        Pointwise.RunBand(Path, band, OutC, bandOut != null ? BandPlane : plane, Classify.Weights, Classify.Bias, logits, Classify.Classes,
+            plane, rows * OutW, ClassifierTaps, scratch);
     }
 
     /// <summary>Pools channels [first, end) of the band from its buffer: pooled rows y0 / s up to the last whose windows

@@ -76,8 +76,17 @@ public sealed class InferenceFusionTests
             Assert.True(plan.IsReadByConvolution(Index(model, name)), name);
             Assert.False(plan.RunsOwnForward(Index(model, name)), name);
         });
-        Assert.True(EmitPlan.IsInferenceOnly(plan.FusionContaining(Index(model, "classifier"))!));
-        Assert.True(plan.RunsOwnForward(Index(model, "classifier")));
+        // Without a batch norm, training runs the classifier's run as a call of its own, which keeps relu6's output.
+        var classified = plan.FusionContaining(Index(model, "classifier"))!;
+        Assert.True(EmitPlan.IsInferenceOnly(classified));
+        Assert.Same(classified, plan.ClassifiedTrainingFusionContaining(Index(model, "deconv1")));
+        Assert.Equal("Unpool1Deconv1Relu6ClassifierTrainingForward", plan.ClassifiedTrainingMethod(classified));
+        Assert.Null(plan.TrainingFusionContaining(Index(model, "deconv1")));
+        Assert.All(new[] { "deconv1", "relu6", "classifier" }, name => Assert.False(plan.RunsOwnForward(Index(model, name)), name));
+        Assert.False(plan.IsNeverWritten(Index(model, "relu6")));
+        Assert.True(plan.IsNeverWritten(Index(model, "deconv1")));
+        // A run without the classifier is no such call.
+        Assert.Null(plan.ClassifiedTrainingFusionContaining(Index(model, "deconv2")));
     }
 
     [Fact]

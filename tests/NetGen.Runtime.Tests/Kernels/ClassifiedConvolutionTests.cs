@@ -1,7 +1,8 @@
 // ConvTranspose2dKernel.ForwardClassified and ForwardFromUnpoolClassified (a transposed convolution, or an unpool and one,
 // with the 1×1 classifier after it in one call) against the calls they replace, on every forced path and thread count:
 // bands classified from the thread's buffer (wide planes in several bands, planes narrower than a tile, one to eleven
-// classes, the nine-tap rows), unpooled inputs, and the layers the bands do not run (stride 2, 1×1), classified from scratch.
+// classes, the nine-tap rows), unpooled inputs, and the layers the bands do not run (stride 2, 1×1), classified from scratch;
+// and with the deconvolution's output kept too (a training forward), each band classified from it.
 using NetGen.Kernels;
 using NetGen.Model;
 using static NetGen.Runtime.Tests.Kernels.KernelCheck;
@@ -56,6 +57,7 @@ public class ClassifiedConvolutionTests
 
     [Theory]
     [InlineData(16, 32, 32, 8, 3, 1, 1, 2, 2)]
+    [InlineData(16, 64, 64, 16, 3, 1, 1, 2, 1)]
     [InlineData(5, 13, 17, 6, 3, 1, 1, 3, 1)]
     [InlineData(8, 16, 16, 4, 3, 2, 1, 3, 2)]
     public void Equals_unpool_forward_then_classifier(int c, int inH, int inW, int outC, int k, int s, int p, int classes, int batch)
@@ -71,6 +73,12 @@ public class ClassifiedConvolutionTests
             var logits = Filled(batch * classes * g.OutPlane, float.NaN);
             ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits, batch, g, classes, relu: true);
             Close(Classify(y, cw, cb, batch, g, classes), logits, Tolerance, run);
+            // Keeping y as well (a training forward): the same y, bit for bit, and the logits classified from it.
+            var kept = Filled(batch * g.OutSize, float.NaN);
+            var keptLogits = Filled(logits.Length, float.NaN);
+            ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, keptLogits, batch, g, classes, relu: true, y: kept);
+            Same<float>(y, kept, $"y kept, {run}");
+            Close(Classify(y, cw, cb, batch, g, classes), keptLogits, Tolerance, $"logits with y kept, {run}");
         });
     }
 
