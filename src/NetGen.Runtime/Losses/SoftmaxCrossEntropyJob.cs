@@ -187,8 +187,8 @@ internal readonly unsafe struct Lanes512 : ILanes<Vector512<float>>
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
-    public static Vector512<float> Exp(Vector512<float> value) => Vector512.Exp(value);
-    public static Vector512<float> Log(Vector512<float> value) => Vector512.Log(value);
+    public static Vector512<float> Exp(Vector512<float> value) => FastMath.Exp(value);
+    public static Vector512<float> Log(Vector512<float> value) => FastMath.Log(value);
     public static Vector512<float> Create(float value) => Vector512.Create(value);
     public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
     public static Vector512<float> LabelMask(int* labels, int c) => Vector512.Equals(Vector512.Load(labels), Vector512.Create(c)).AsSingle();
