@@ -10,11 +10,12 @@ namespace NetGen.Kernels;
 
 internal unsafe struct PointwiseBackwardJob : IParallelJob
 {
-    // Pixels per task, by the output channels alone (the sums' order must not depend on the threads): dy's planes and one
-    // input channel's x and dx fit half an L2 while every input channel runs over them, within 1024 to 16384. Small chunks
-    // cost more than their tasks: each plane's chunk starts the prefetcher over (2 classes at 256×256, in the network: 0.49–0.50
-    // ms with 1024 pixels, 0.43–0.45 with 4096, 0.37–0.42 with 16384).
-    private static int ChunkPixels(int k) => Math.Clamp(128 * 1024 / (k + 2) / 1024 * 1024, 1024, 16384);
+    // Pixels per task, by the shape alone (the sums' order must not depend on the threads): dy's planes and one input
+    // channel's x and dx fit half an L2 while every input channel runs over them, and a plane makes at least 4 tasks where it
+    // can, within 1024 to 16384. Small chunks cost more than their tasks: each plane's chunk starts the prefetcher over (2
+    // classes at 256×256, in the network: 0.49–0.50 ms with 1024 pixels, 0.43–0.45 with 4096, 0.37–0.42 with 16384).
+    private static int ChunkPixels(int k, long plane) =>
+        (int)Math.Clamp(Math.Min(128 * 1024 / (k + 2), (plane + 3) / 4) / 1024 * 1024, 1024, 16384);
 
     /// <summary>The most output channels this pass takes: each pair of them is one more pass over the chunk's x (beyond
     /// that, the tiled weight gradient of the general path does better).</summary>
@@ -30,7 +31,7 @@ internal unsafe struct PointwiseBackwardJob : IParallelJob
     /// db [k] (added to; null: skipped). <paramref name="gated"/>: dx is zero wherever x is not positive (x is a ReLU's output).</summary>
     public static void Run(float* x, int c, float* dy, int k, float* w, float* dx, float* dw, float* db, long plane, int batch, bool gated)
     {
-        int chunkPixels = ChunkPixels(k), chunks = (int)((plane + chunkPixels - 1) / chunkPixels), tasks = batch * chunks, stride = k * c + k;
+        int chunkPixels = ChunkPixels(k, plane), chunks = (int)((plane + chunkPixels - 1) / chunkPixels), tasks = batch * chunks, stride = k * c + k;
         var job = new PointwiseBackwardJob
         {
             Path = KernelOptions.Path, X = x, Dy = dy, W = w, Dx = dx, C = c, K = k, Chunks = chunks, ChunkSize = chunkPixels, Stride = stride, Plane = plane,

@@ -17,10 +17,10 @@ public class PointwiseBackwardTests
     /// <summary>input channels, classes, H, W, batch.</summary>
     public static TheoryData<int, int, int, int, int> Shapes => new()
     {
-        { 16, 2, 64, 64, 1 },    // the tiny hourglass's classifier at 64×64: one chunk of whole vectors
-        { 8, 2, 130, 130, 1 },   // two classes on 16,900 pixels: two chunks (16,384 pixels each), the second with a scalar tail
-        { 8, 11, 100, 97, 2 },   // 11 classes (an odd last pair) on 9,700 pixels: two chunks (9,216 each) and a tail
-        { 64, 11, 37, 41, 2 },   // SegNet-like: 64 channels, one chunk and a scalar tail
+        { 16, 2, 64, 64, 1 },    // the tiny hourglass's classifier at 64×64: 4 chunks of 1024 pixels, whole vectors
+        { 8, 2, 130, 130, 1 },   // two classes on 16,900 pixels: chunks of 4096, the fifth 516 pixels with a scalar tail
+        { 8, 11, 100, 97, 2 },   // 11 classes (an odd last pair) on 9,700 pixels: chunks of 2048 and a tail
+        { 64, 11, 37, 41, 2 },   // SegNet-like: 64 channels, chunks of 1024 and a scalar tail
         { 16, 16, 32, 32, 2 },   // the most classes this pass takes
         { 3, 1, 5, 3, 3 },       // a plane smaller than a vector, one class
     };
