@@ -134,39 +134,25 @@ internal static class PassEmitter
                 i = fusion.Last;
                 continue;
             }
-            if (mode == Mode.Training && plan.FusionStartingAt(i) is { } shared && plan.SharedFusionContaining(i) is not null)
+            if (mode == Mode.Training && plan.FusionStartingAt(i) is { } shared
+                && (plan.SharedFusionContaining(i) is not null || plan.ClassifiedTrainingFusionContaining(i) is not null))
             {
-                // The same call as inference's, charged to the convolution; its other layers are lapped after it, as a pair's
-                // ReLU is.
+                // The same call as inference's (with the classifier, one that also keeps the classifier's input), charged to
+                // the convolution; its other layers are lapped after it, as a pair's ReLU is.
                 string conv = model.Layers[shared.Conv].Name;
-                lines.Add(new Line($"{plan.FusedMethod(shared)}(start, n);", Lap("Forward", shared.Conv),
+                string method = plan.SharedFusionContaining(i) is not null ? plan.FusedMethod(shared) : plan.ClassifiedTrainingMethod(shared);
+                lines.Add(new Line($"{method}(start, n);", Lap("Forward", shared.Conv),
                     $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[shared.Last].Output)}, {plan.FusedNames(shared)}"));
                 for (int j = shared.First; j <= shared.Last; j++)
                 {
                     if (j == shared.Conv) continue;
                     string where = j == shared.Pool ? $"pooled from {conv}'s bands"
                         : j == shared.Unpool ? $"unpooled by {conv} as it packs its input"
+                        : j == shared.Classifier ? $"classifies {conv}'s bands as they are stored"
                         : $"in {conv}'s output store";
                     lines.Add(new Line("", Lap("FusedForward", j), $"{model.Layers[j].Name}: {where}"));
                 }
                 i = shared.Last;
-                continue;
-            }
-            if (mode == Mode.Training && plan.FusionStartingAt(i) is { } classified && plan.ClassifiedTrainingFusionContaining(i) is not null)
-            {
-                // Inference's call, keeping the output the classifier reads, charged to the convolution; the others lapped after it.
-                string conv = model.Layers[classified.Conv].Name;
-                lines.Add(new Line($"{plan.ClassifiedTrainingMethod(classified)}(start, n);", Lap("Forward", classified.Conv),
-                    $"{Literals.BatchShape(layer.Input)} -> {Literals.BatchShape(model.Layers[classified.Last].Output)}, {plan.FusedNames(classified)}"));
-                for (int j = classified.First; j <= classified.Last; j++)
-                {
-                    if (j == classified.Conv) continue;
-                    string where = j == classified.Unpool ? $"unpooled by {conv} as it packs its input"
-                        : j == classified.Classifier ? $"classifies {conv}'s bands as they are stored"
-                        : $"in {conv}'s output store";
-                    lines.Add(new Line("", Lap("FusedForward", j), $"{model.Layers[j].Name}: {where}"));
-                }
-                i = classified.Last;
                 continue;
             }
             if (mode == Mode.Training && plan.IsReadByConvolution(i))
