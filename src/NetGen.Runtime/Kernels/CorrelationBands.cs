@@ -30,7 +30,9 @@ internal static unsafe class CorrelationBands
     /// it into pool's values and argmax, bands a whole number of windows tall; same values and argmax as pooling out. With
     /// <paramref name="classify"/> out is not written either (unless given: then each band is stored there and classified from
     /// there): each task computes all channels of its band into its thread's buffer and runs the classifier on it
-    /// (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out.</summary>
+    /// (Pointwise.RunBand), writing the logits' rows; the same sums as classifying out. With <paramref name="gather"/> (out an
+    /// unpool's output gradient, no gate) out is never written: each task stores its band in its thread's buffer and gathers it
+    /// through the unpool's argmax (GatherBand), bands a whole number of cells tall; gather.Missed says where that failed.</summary>
     public static void Run(float* input, int inC, int inH, int inW, WeightView w, float* bias,
         float* output, int outC, int outH, int outW, int k, int pad, bool flip, int batch, bool relu, float* gate = null,
         UnpooledInput* unpool = null, PooledOutput* pool = null, ClassifiedOutput* classify = null, GatheredOutput* gather = null)
