@@ -213,12 +213,18 @@ internal sealed class EmitPlan
         return false;
     }
 
-    /// <summary>The layer whose backward applies this one's (a folded or gated ReLU, or an unpool its deconvolution reads):
-    /// a ReLU gated by such an unpool goes with the deconvolution after it.</summary>
+    /// <summary>The layer whose backward applies this one's (a folded or gated ReLU, an unpool its deconvolution reads, or a
+    /// pool its convolution takes): a ReLU gated by such an unpool goes with the deconvolution after it, by such a pool with
+    /// the convolution before it.</summary>
     public int BackwardOwner(int layer) =>
         IsReadByConvolution(layer) ? layer + 1
-        : IsGatedReLU(layer) ? (IsReadByConvolution(layer + 1) ? layer + 2 : layer + 1)
+        : IsPoolTakenByConvolution(layer) ? FusionContaining(layer)!.Conv
+        : IsGatedReLU(layer) ? (IsReadByConvolution(layer + 1) ? layer + 2 : IsPoolTakenByConvolution(layer + 1) ? FusionContaining(layer)!.Conv : layer + 1)
         : layer - 1;
+
+    /// <summary>A MaxPool2d that training runs in its convolution's call (no batch norm between): the convolution's backward
+    /// also takes the pool's (and the ReLU's between), reading the pool's output gradient through the argmax.</summary>
+    public bool IsPoolTakenByConvolution(int layer) => SharedFusionContaining(layer) is { } fusion && fusion.Pool == layer;
 
     /// <summary>Whether the layer's backward applies the backward of the ReLU before it.</summary>
     public bool GatesReLUBefore(int layer) => layer > 0 && IsGatedReLU(layer - 1);

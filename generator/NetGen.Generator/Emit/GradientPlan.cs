@@ -28,10 +28,20 @@ internal sealed class GradientPlan
         foreach (int relu in TrainingFusion.GatedByConsumer(model)) folded.Add(relu);
         // An unpool its deconvolution reads has its backward in the deconvolution's, which writes ∂loss/∂(the unpool's input)
         // straight away: the unpool's output gradient is never held.
+        // Likewise a pool whose convolution training runs with it (no batch norm between): the convolution's backward reads the
+        // pool's output gradient through the argmax, so neither its own output gradient nor the ReLU's between is held.
         var gathered = new HashSet<int>();
         foreach (var fusion in InferenceFusion.For(model))
+        {
             if (fusion.Unpool >= 0) gathered.Add(fusion.Unpool);
-        folded.UnionWith(gathered);
+            if (fusion.Pool >= 0 && !EmitPlan.IsInferenceOnly(fusion))
+            {
+                folded.Add(fusion.Pool);
+                for (int i = fusion.Conv; i < fusion.Pool; i++) gathered.Add(i);
+            }
+        }
+        foreach (int i in gathered)
+            if (model.Layers[i].Kind == LayerKind.MaxUnpool2d) folded.Add(i);
         // Walk Backward's order: the logits gradient starts in chain 0; a layer's dx goes to the other chain than its dy,
         // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded ReLU's.
         int chain = 0;
@@ -40,6 +50,7 @@ internal sealed class GradientPlan
             var layer = model.Layers[i];
             _chainOfOutput[i] = chain;
             if (!gathered.Contains(i)) Grow(chain, layer.Output);
+            else Unheld.Add(i);
             if (layer.Kind != LayerKind.Skip && !folded.Contains(i)) chain = 1 - chain;
         }
         ChainOfInput = chain;
@@ -57,6 +68,10 @@ internal sealed class GradientPlan
     }
 
     public static GradientPlan For(NetworkModel model) => new(model);
+
+    /// <summary>The layers whose output gradient is never held: an unpool its deconvolution reads, and a pooled convolution's
+    /// output and the ReLU's after it (their backward reads the pool's output gradient through the argmax).</summary>
+    public HashSet<int> Unheld { get; } = new();
 
     /// <summary>The chain buffer (0 or 1) holding ∂loss/∂input at the end of Backward.</summary>
     public int ChainOfInput { get; }

@@ -84,6 +84,14 @@ internal static class HeaderEmitter
             writer.WriteLine("// (the unpooled tensor is never made), and its backward gathers its input gradient at the argmax, band by band, as the");
             writer.WriteLine($"// unpool's backward (nor is that gradient made): {string.Join(", ", readUnpools)}.");
         }
+        var takenPools = new List<string>();
+        for (int i = 0; i < plan.Model.Layers.Count; i++)
+            if (plan.IsPoolTakenByConvolution(i)) takenPools.Add($"{plan.Layer(i).Name} by {plan.Layer(plan.BackwardOwner(i)).Name}");
+        if (takenPools.Count > 0)
+        {
+            writer.WriteLine("// Backward takes each pool that training runs in its convolution's call into that convolution's backward, which reads");
+            writer.WriteLine($"// its dy from the pool's output gradient through the argmax (no full-size dy is held): {string.Join(", ", takenPools)}.");
+        }
         var gated = new List<string>();
         foreach (int relu in plan.GatedReLUs) gated.Add($"{plan.Layer(relu).Name} in {plan.Layer(plan.BackwardOwner(relu)).Name}");
         if (gated.Count > 0)

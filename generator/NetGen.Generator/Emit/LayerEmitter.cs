@@ -21,6 +21,8 @@ internal static class LayerEmitter
             writer.WriteLine($"// Backward: applied by {plan.Layer(plan.BackwardOwner(index)).Name}'s backward, which stores this layer's dx, zero where y <= 0.");
         if (plan.IsReadByConvolution(index))
             writer.WriteLine($"// Backward: applied by {plan.Layer(index + 1).Name}'s backward, which gathers its dx at the argmax.");
+        if (plan.IsPoolTakenByConvolution(index))
+            writer.WriteLine($"// Backward: applied by {plan.Layer(plan.BackwardOwner(index)).Name}'s backward, which reads this layer's dy through the argmax.");
         switch (layer.Kind)
         {
             case LayerKind.Conv2d:
@@ -112,6 +114,20 @@ internal static class LayerEmitter
                     DX(plan, unpool, gated: plan.GatesReLUBefore(unpool), name: "dPooled"),
                     $"{Kernels}.{kernel}.BackwardThroughUnpool(x, indices, {pool}, {weight.Field}, dy, dPooled, {weight.GradField}, {bias.GradField}, batch,",
                     $"    {geometry}" + (plan.GatesReLUBefore(unpool) ? ", dxThroughReLU: true);" : ");")]);
+            return;
+        }
+        if (plan.SharedFusionContaining(index) is { Pool: >= 0 } pooled)
+        {
+            // The pool after it (and the ReLU between) goes back in this layer's backward: dy is read from the pool's output
+            // gradient through the argmax.
+            int pool = pooled.Pool;
+            string relu = pooled.ReLU >= 0 ? ", throughReLU: true" : "";
+            WritePasses(writer, plan, index, forward: [],
+                backward: [X(plan, index), $"var pooledDy = {Slice(plan.OutputOf(pool).GradField, plan.OutputOf(pool).Shape)}; // {plan.Layer(pool).Name}'s dy",
+                    $"var pooledY = {Slice(plan.OutputOf(pool).Field, plan.OutputOf(pool).Shape)}; // {plan.OutputOf(pool).Contents}",
+                    Indices(plan, pool), DX(plan, index, gated: plan.GatesReLUBefore(index)),
+                    $"{Kernels}.{kernel}.BackwardThroughPool(x, {weight.Field}, pooledDy, pooledY, indices, {plan.PoolGeometry(pool)}, dx, {weight.GradField},",
+                    $"    {bias.GradField}, batch, {geometry}{relu}" + (plan.GatesReLUBefore(index) ? ", dxThroughReLU: true);" : ");")]);
             return;
         }
         WritePasses(writer, plan, index,
@@ -322,7 +338,8 @@ internal static class LayerEmitter
         WritePasses(writer, plan, index,
             forward: [X(plan, index), Y(plan, index), Indices(plan, index),
                 $"{Kernels}.MaxPool2dKernel.Forward(x, y, indices, batch, {geometry});"],
-            backward: plan.GatesReLUBefore(index)
+            backward: plan.IsPoolTakenByConvolution(index) ? null
+            : plan.GatesReLUBefore(index)
                 ? [DY(plan, index), Y(plan, index), Indices(plan, index), DX(plan, index, gated: true),
                     $"{Kernels}.MaxPool2dKernel.BackwardThroughReLU(dy, y, indices, dx, batch, {geometry});"]
                 : [DY(plan, index), Indices(plan, index), DX(plan, index),

@@ -225,7 +225,7 @@ internal static class PassEmitter
             {
                 var layer = model.Layers[i];
                 if (layer.Kind == LayerKind.Skip && plan.ConcatsReading(i).Count == 0) continue;
-                if (plan.IsFoldedReLU(i) || plan.IsGatedReLU(i) || plan.IsReadByConvolution(i))
+                if (plan.IsFoldedReLU(i) || plan.IsGatedReLU(i) || plan.IsReadByConvolution(i) || plan.IsPoolTakenByConvolution(i))
                 {
                     lines.Add(new Line("", Lap("FusedBackward", i), $"{layer.Name}: in {model.Layers[plan.BackwardOwner(i)].Name}'s backward"));
                     continue;

@@ -200,6 +200,8 @@ internal static class StorageEmitter
             var output = plan.OutputOf(i);
             string buffer = output.GradField;
             if (plan.IsReadByConvolution(i)) buffer = $"none: {plan.Layer(i + 1).Name}'s backward gathers through the argmax";
+            else if (plan.Gradients.Unheld.Contains(i))
+                buffer = $"none: {plan.Layer(plan.FusionContaining(i)!.Conv).Name}'s backward reads {plan.Layer(plan.FusionContaining(i)!.Pool).Name}'s dy through the argmax";
             else if (layer.Kind == LayerKind.Skip)
             {
                 buffer += $" (shared with {output.Owner})";
@@ -219,7 +221,7 @@ internal static class StorageEmitter
         for (int i = 0; i < plan.Model.Layers.Count && largest.Length == 0; i++)
         {
             var t = plan.OutputOf(i);
-            if (t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size && !plan.IsReadByConvolution(i)) largest = t.Owner;
+            if (t.GradField == EmitPlan.ChainFields[chain] && t.Shape.Size == size && !plan.Gradients.Unheld.Contains(i)) largest = t.Owner;
         }
         return largest.Length == 0
             ? "holds no gradient in this network"

@@ -38,6 +38,41 @@ public static unsafe class Conv2dKernel
                 new PooledOutput { Values = pp, Indices = pi, Pool = pool }, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
     }
 
+    // Backward with the MaxPool2d after the layer (and the ReLU between, with throughReLU) in one call: pooledDy, pooledY,
+    // indices [N, OutC, pool.OutH, pool.OutW] (the pool's output gradient, its output and argmax; pool.InH × pool.InW =
+    // OutH × OutW) stand for dy, which is the pool's backward of pooledDy (zero where pooledY <= 0 with throughReLU). A one-channel
+    // 3×3 layer without dx (a network's first) reads its weight gradient's dy straight from the pooled values and argmax
+    // (WeightGradientNineTaps.AccumulatePooled), so the full-size dy is never made; otherwise dy is made in scratch.
+    public static void BackwardThroughPool(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> pooledDy, ReadOnlySpan<float> pooledY,
+        ReadOnlySpan<int> indices, in PoolGeometry pool, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,
+        bool throughReLU = false, bool dxThroughReLU = false)
+    {
+        if (pool.C != g.OutC || pool.InH != g.OutH || pool.InW != g.OutW)
+            throw new ArgumentException($"pool reads {pool.C}×{pool.InH}×{pool.InW} but the layer's output is {g.OutC}×{g.OutH}×{g.OutW}.", nameof(pool));
+        long pooled = (long)batch * pool.OutSize;
+        Spans.Require(pooledDy, pooled, nameof(pooledDy));
+        Spans.Require(indices, pooled, nameof(indices));
+        if (throughReLU) Spans.Require(pooledY, pooled, nameof(pooledY));
+        Spans.Require(x, (long)batch * g.InSize, nameof(x));
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.RequireOptional(dx, (long)batch * g.InSize, nameof(dx));
+        Spans.RequireOptional(dw, g.WeightSize, nameof(dw));
+        Spans.RequireOptional(db, g.OutC, nameof(db));
+        if (dx.IsEmpty && WeightGradientNineTaps.AppliesPooled(KernelOptions.Path, g, pool))
+        {
+            fixed (float* px = x, pdy = pooledDy, py = pooledY, pdw = dw, pdb = db)
+            fixed (int* pi = indices)
+                if (WeightGradientNineTaps.AccumulatePooled(pdy, throughReLU ? py : null, pi, pool, px, g, pdw, pdb, batch))
+                    return;
+        }
+        // The general way, or argmax outside their cells: dy made in scratch (the pool's backward, as MaxPool2dKernel's).
+        float* scratch = Workspace.Current.Get<float>(ScratchSlot.PooledGradient, (long)batch * g.OutSize);
+        var dy = new Span<float>(scratch, checked((int)((long)batch * g.OutSize)));
+        if (throughReLU) MaxPool2dKernel.BackwardThroughReLU(pooledDy, pooledY, indices, dy, batch, pool);
+        else MaxPool2dKernel.Backward(pooledDy, indices, dy, batch, pool);
+        Backward(x, w, dy, dx, dw, db, batch, g, dxThroughReLU);
+    }
+
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [OutC, InC, K, K], db += [OutC];
     // dxThroughReLU: x is a ReLU's output and dx that ReLU's input gradient, zero wherever x <= 0 (the ReLU's backward, stored
     // in the same pass)

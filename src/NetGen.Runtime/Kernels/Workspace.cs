@@ -6,7 +6,7 @@ namespace NetGen.Kernels;
 
 // Thread* slots are a parallel task's own buffers, taken from the workspace of the thread that runs it (see
 // CorrelationBandJob.Execute); the others are the calling thread's, for a whole call.
-internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, BandOutput, Weights, Counts, ThreadInput, ThreadOutput, ThreadTile, ThreadTransformedInput, ThreadTransformedWeights, ThreadProducts, Partials, Count }
+internal enum ScratchSlot { Input, Grid, Taps, PerWorker, Unpooled, BandOutput, Weights, Counts, ThreadInput, ThreadOutput, ThreadTile, ThreadTransformedInput, ThreadTransformedWeights, ThreadProducts, Partials, PooledGradient, Count }
 
 internal sealed unsafe class Workspace
 {

@@ -28,9 +28,37 @@ public sealed class GradientPlanTests
     private static HashSet<int> GatheredUnpools(NetworkModel model) =>
         InferenceFusion.For(model).Where(f => f.Unpool >= 0).Select(f => f.Unpool).ToHashSet();
 
-    public static TheoryData<string> Networks => new() { nameof(SegNetBasic), nameof(UNet) };
+    // The pools whose backward their convolution's applies (training runs them in one call: no batch norm between).
+    private static HashSet<int> TakenPools(NetworkModel model) =>
+        InferenceFusion.For(model).Where(f => f.Pool >= 0 && !EmitPlan.IsInferenceOnly(f)).Select(f => f.Pool).ToHashSet();
 
-    private static NetworkModel Network(string name) => name == nameof(UNet) ? UNet() : SegNetBasic();
+    /// <summary>The tiny hourglass, one level with a batch norm: pool1 taken by conv1, pool2 not (a batch norm between it and
+    /// conv2), unpools gathered by their deconvolutions.</summary>
+    private static NetworkModel Hourglass() => Valid(new SpecBuilder(1, 16, 16, 2)
+        .Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2)
+        .Conv2d(8, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2)
+        .Conv2d(8, 3, padding: 1).ReLU()
+        .ConvTranspose2d(8, 3, padding: 1).ReLU().MaxUnpool2d()
+        .ConvTranspose2d(4, 3, padding: 1).BatchNorm2d().ReLU().MaxUnpool2d()
+        .ConvTranspose2d(4, 3, padding: 1).ReLU().Classifier().Build());
+
+    public static TheoryData<string> Networks => new() { nameof(SegNetBasic), nameof(UNet), nameof(Hourglass) };
+
+    private static NetworkModel Network(string name) =>
+        name == nameof(UNet) ? UNet() : name == nameof(Hourglass) ? Hourglass() : SegNetBasic();
+
+    [Fact]
+    public void A_pooled_convolution_holds_no_gradient_of_its_own_output()
+    {
+        var model = Hourglass();
+        var plan = GradientPlan.For(model);
+        int Index(string name) => model.Layers.ToList().FindIndex(l => l.Name == name);
+        Assert.Equal(new[] { Index("pool1") }, TakenPools(model));
+        Assert.Superset(new HashSet<int> { Index("conv1"), Index("relu1") }, plan.Unheld);
+        Assert.DoesNotContain(Index("pool1"), plan.Unheld);
+        Assert.DoesNotContain(Index("conv2"), plan.Unheld);
+        Assert.DoesNotContain(Index("relu2"), plan.Unheld);
+    }
 
     [Theory]
     [MemberData(nameof(Networks))]
@@ -41,6 +69,7 @@ public sealed class GradientPlanTests
         var folded = TrainingFusion.For(model).Where(f => f.FoldsBackward).Select(f => f.ReLU).ToHashSet();
         folded.UnionWith(TrainingFusion.GatedByConsumer(model));
         folded.UnionWith(GatheredUnpools(model));
+        folded.UnionWith(TakenPools(model));
 
         Assert.Equal(0, plan.ChainOf(model.Layers.Count - 1));
         for (int i = 0; i < model.Layers.Count; i++)
@@ -63,8 +92,9 @@ public sealed class GradientPlanTests
 
         for (int chain = 0; chain < GradientPlan.Chains; chain++)
         {
-            // An unpool's output gradient is never held where its deconvolution gathers through it.
-            var held = Enumerable.Range(0, model.Layers.Count).Where(i => plan.ChainOf(i) == chain && !GatheredUnpools(model).Contains(i))
+            // An unpool's output gradient is never held where its deconvolution gathers through it, nor a pooled convolution's
+            // (or its ReLU's) where its backward reads the pool's.
+            var held = Enumerable.Range(0, model.Layers.Count).Where(i => plan.ChainOf(i) == chain && !plan.Unheld.Contains(i))
                 .Select(i => model.Layers[i].Output.Size);
             if (plan.ChainOfInput == chain) held = held.Append(model.Input.Size);
             Assert.Equal(held.Max(), plan.ChainSize(chain));
