@@ -167,7 +167,6 @@ internal static unsafe class WeightGradientNineTaps
             var pairs = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
             Vector512<float> a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
             Vector512<float> b0 = zero, b1 = zero, b2 = zero, b3 = zero, b4 = zero, b5 = zero, b6 = zero, b7 = zero, b8 = zero;
-            Vector512<float> sa = zero, sb = zero;
             long hits = 0;
             for (int n = 0; n < Batch; n++)
             {
@@ -181,8 +180,6 @@ internal static unsafe class WeightGradientNineTaps
                         var at = Vector512.Create(r * aW + c) + Vector512<int>.Indices;
                         var d0 = Window(p0 + q + c / 2, pairs, at, ref hits);
                         var d1 = Window(p1 + q + c / 2, pairs, at, ref hits);
-                        sa += d0;
-                        sb += d1;
                         float* x = xRow + c;
                         var x0 = Vector512.Load(x); a0 = Vector512.FusedMultiplyAdd(d0, x0, a0); b0 = Vector512.FusedMultiplyAdd(d1, x0, b0);
                         var x1 = Vector512.Load(x + 1); a1 = Vector512.FusedMultiplyAdd(d0, x1, a1); b1 = Vector512.FusedMultiplyAdd(d1, x1, b1);
@@ -207,9 +204,31 @@ internal static unsafe class WeightGradientNineTaps
             w[9] = Vector512.Sum(b0); w[10] = Vector512.Sum(b1); w[11] = Vector512.Sum(b2);
             w[12] = Vector512.Sum(b3); w[13] = Vector512.Sum(b4); w[14] = Vector512.Sum(b5);
             w[15] = Vector512.Sum(b6); w[16] = Vector512.Sum(b7); w[17] = Vector512.Sum(b8);
-            w[18] = Vector512.Sum(sa);
-            w[19] = Vector512.Sum(sb);
+            // The bias sums from the pooled values (each kept once where every argmax is in its window; else unused): two
+            // more accumulators in the loop above made the JIT spill two of the taps'.
+            w[18] = GatedSum(o0);
+            w[19] = GatedSum(o1);
             w[20] = BitConverter.Int32BitsToSingle((int)hits);
+        }
+
+        // Σ over the batch of channel o's pooled values, gated.
+        private readonly float GatedSum(int o)
+        {
+            var sum = Vector512<float>.Zero;
+            float tail = 0;
+            for (int n = 0; n < Batch; n++)
+            {
+                long p = ((long)n * AC + o) * PooledPlane, end = p + PooledPlane;
+                for (; p <= end - 16; p += 16)
+                {
+                    var g = Vector512.Load(PooledDy + p);
+                    if (Gate != null) g = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(Gate + p), Vector512<float>.Zero), g, Vector512<float>.Zero);
+                    sum += g;
+                }
+                // A plane of 8 windows a row may end half a vector in.
+                for (; p < end; p++) tail += Gate == null || Gate[p] > 0f ? PooledDy[p] : 0f;
+            }
+            return Vector512.Sum(sum) + tail;
         }
 
         // The 16 positions `at` of a row from the 8 windows at pooled offset p: each window's value (gated) in both its columns,

@@ -16,6 +16,7 @@ public class PoolBackwardTests
     {
         { 1, 16, 64, 64, 1, false },   // the tiny hourglass's conv1 at 64×64: dy from the pooled values
         { 1, 5, 32, 48, 2, false },    // an odd channel count (the last pair alone), two samples
+        { 1, 4, 6, 16, 2, false },     // pooled planes of 24 values: the bias sums' scalar tail
         { 1, 8, 33, 32, 1, false },    // an odd height: the pool leaves the last row out, the general way
         { 3, 8, 32, 32, 2, false },    // three input channels: the general way
         { 1, 8, 32, 32, 1, true },     // dx asked for: the general way
