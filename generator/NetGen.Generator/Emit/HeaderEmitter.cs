@@ -75,18 +75,20 @@ internal static class HeaderEmitter
                 writer.WriteLine("// Training fuses each convolution or batch norm with the ReLU right after it, and a batch norm's backward with the ReLU's:");
             writer.WriteLine($"// {string.Join(", ", names.Values)}.");
         }
+        // The unpools a deconvolution reads, and the pools a convolution takes back, each by that layer.
         var readUnpools = new List<string>();
+        var takenPools = new List<string>();
         for (int i = 0; i < plan.Model.Layers.Count; i++)
+        {
             if (plan.IsReadByConvolution(i)) readUnpools.Add($"{plan.Layer(i).Name} by {plan.Layer(i + 1).Name}");
+            if (plan.IsPoolTakenByConvolution(i)) takenPools.Add($"{plan.Layer(i).Name} by {plan.Layer(plan.BackwardOwner(i)).Name}");
+        }
         if (readUnpools.Count > 0)
         {
             writer.WriteLine("// In both modes, forward and backward, each stride-1 deconvolution reads the unpool before it as pooled values and argmax");
             writer.WriteLine("// (the unpooled tensor is never made), and its backward gathers its input gradient at the argmax, band by band, as the");
             writer.WriteLine($"// unpool's backward (nor is that gradient made): {string.Join(", ", readUnpools)}.");
         }
-        var takenPools = new List<string>();
-        for (int i = 0; i < plan.Model.Layers.Count; i++)
-            if (plan.IsPoolTakenByConvolution(i)) takenPools.Add($"{plan.Layer(i).Name} by {plan.Layer(plan.BackwardOwner(i)).Name}");
         if (takenPools.Count > 0)
         {
             writer.WriteLine("// Backward takes each pool that training runs in its convolution's call into that convolution's backward, which reads");

@@ -32,15 +32,9 @@ public sealed class GradientPlanTests
     private static HashSet<int> TakenPools(NetworkModel model) =>
         InferenceFusion.For(model).Where(f => f.Pool >= 0 && !EmitPlan.IsInferenceOnly(f)).Select(f => f.Pool).ToHashSet();
 
-    /// <summary>The tiny hourglass, one level with a batch norm: pool1 taken by conv1, pool2 not (a batch norm between it and
-    /// conv2), unpools gathered by their deconvolutions.</summary>
-    private static NetworkModel Hourglass() => Valid(new SpecBuilder(1, 16, 16, 2)
-        .Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2)
-        .Conv2d(8, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2)
-        .Conv2d(8, 3, padding: 1).ReLU()
-        .ConvTranspose2d(8, 3, padding: 1).ReLU().MaxUnpool2d()
-        .ConvTranspose2d(4, 3, padding: 1).BatchNorm2d().ReLU().MaxUnpool2d()
-        .ConvTranspose2d(4, 3, padding: 1).ReLU().Classifier().Build());
+    /// <summary>InferenceFusionTests' tiny hourglass: pool1 taken by conv1, pool2 not (a batch norm between it and conv2),
+    /// unpools gathered by their deconvolutions.</summary>
+    private static NetworkModel Hourglass() => InferenceFusionTests.Hourglass();
 
     public static TheoryData<string> Networks => new() { nameof(SegNetBasic), nameof(UNet), nameof(Hourglass) };
 

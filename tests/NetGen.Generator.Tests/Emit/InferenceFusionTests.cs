@@ -12,7 +12,8 @@ public sealed class InferenceFusionTests
 {
     /// <summary>conv → ReLU → pool, conv → BN → ReLU → pool, conv → ReLU, deconv → ReLU → unpool, unpool → deconv → BN → ReLU
     /// → unpool, unpool → deconv → ReLU → 1×1 classifier.</summary>
-    private static NetworkModel Hourglass() => Valid(new SpecBuilder(1, 16, 16, 2)
+    /// <summary>A tiny hourglass with a batch norm on its middle levels (also GradientPlanTests').</summary>
+    internal static NetworkModel Hourglass() => Valid(new SpecBuilder(1, 16, 16, 2)
         .Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2)
         .Conv2d(8, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2)
         .Conv2d(8, 3, padding: 1).ReLU()
