@@ -27,30 +27,30 @@ internal sealed class GradientPlan
             if (fusion.FoldsBackward) folded.Add(fusion.ReLU);
         foreach (int relu in TrainingFusion.GatedByConsumer(model)) folded.Add(relu);
         // An unpool its deconvolution reads has its backward in the deconvolution's, which writes ∂loss/∂(the unpool's input)
-        // straight away: the unpool's output gradient is never held.
-        // Likewise a pool whose convolution training runs with it (no batch norm between): the convolution's backward reads the
-        // pool's output gradient through the argmax, so neither its own output gradient nor the ReLU's between is held.
-        var gathered = new HashSet<int>();
+        // straight away: the unpool's output gradient is never held. Likewise a pool whose convolution training runs with it
+        // (no batch norm between): the convolution's backward reads the pool's output gradient through the argmax, so neither
+        // its own output gradient nor the ReLU's between is held.
         foreach (var fusion in InferenceFusion.For(model))
         {
-            if (fusion.Unpool >= 0) gathered.Add(fusion.Unpool);
+            if (fusion.Unpool >= 0)
+            {
+                folded.Add(fusion.Unpool);
+                Unheld.Add(fusion.Unpool);
+            }
             if (fusion.Pool >= 0 && !EmitPlan.IsInferenceOnly(fusion))
             {
                 folded.Add(fusion.Pool);
-                for (int i = fusion.Conv; i < fusion.Pool; i++) gathered.Add(i);
+                for (int i = fusion.Conv; i < fusion.Pool; i++) Unheld.Add(i);
             }
         }
-        foreach (int i in gathered)
-            if (model.Layers[i].Kind == LayerKind.MaxUnpool2d) folded.Add(i);
         // Walk Backward's order: the logits gradient starts in chain 0; a layer's dx goes to the other chain than its dy,
-        // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded ReLU's.
+        // except a Skip's, whose dx is its dy (its backward adds the Concat's gradient in place), and a folded layer's.
         int chain = 0;
         for (int i = count - 1; i >= 0; i--)
         {
             var layer = model.Layers[i];
             _chainOfOutput[i] = chain;
-            if (!gathered.Contains(i)) Grow(chain, layer.Output);
-            else Unheld.Add(i);
+            if (!Unheld.Contains(i)) Grow(chain, layer.Output);
             if (layer.Kind != LayerKind.Skip && !folded.Contains(i)) chain = 1 - chain;
         }
         ChainOfInput = chain;

@@ -39,13 +39,17 @@ internal unsafe struct PointwiseBackwardJob : IParallelJob
         };
         WorkerPool.Run(ref job, tasks, KernelOptions.Threads);
         // Each chunk's sums, [k·c weight sums][k bias sums], added up in chunk order in double.
-        for (int i = 0; i < stride; i++)
+        if (dw != null) AddChunkSums(job.Partials, 0, k * c, dw, tasks, stride);
+        if (db != null) AddChunkSums(job.Partials, k * c, k, db, tasks, stride);
+    }
+
+    private static void AddChunkSums(float* partials, int first, int count, float* target, int tasks, int stride)
+    {
+        for (int i = 0; i < count; i++)
         {
-            float* target = i < k * c ? dw + i : db + (i - k * c);
-            if ((i < k * c ? dw : db) == null) continue;
             double sum = 0;
-            for (int t = 0; t < tasks; t++) sum += job.Partials[(long)t * stride + i];
-            *target += (float)sum;
+            for (int t = 0; t < tasks; t++) sum += partials[(long)t * stride + first + i];
+            target[i] += (float)sum;
         }
     }
 
