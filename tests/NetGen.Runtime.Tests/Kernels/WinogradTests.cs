@@ -236,6 +236,55 @@ public class WinogradTests
         }
     }
 
+    /// <summary>Winograd4's weight transform, both paths (Vector512 and scalar, the same multiply-adds in the same order: the
+    /// same bits), flipped or not, within half a unit in the last place (plus float64 slack) of G·g·Gᵀ summed in float64 from
+    /// the table's G, and blocks past outC zero.</summary>
+    [Fact]
+    public unsafe void The_4x4_weight_transform_is_G_g_Gt_rounded_once()
+    {
+        var g = Winograd4.Table.G;
+        var random = new Random(45);
+        const int outC = 6, inC = 5;
+        var weights = new float[outC * inC * 9];
+        for (int i = 0; i < weights.Length; i++) weights[i] = (float)(random.NextDouble() * 2 - 1);
+        var got = new float[8 * inC * Winograd4.Planes];
+        var scalar = new float[Winograd4.Planes];
+        fixed (float* w = weights)
+        fixed (float* u = got)
+        fixed (float* s = scalar)
+        fixed (double* c = Winograd4.TapProducts)
+            foreach (bool flip in new[] { false, true })
+            {
+                Array.Fill(got, float.NaN);
+                var view = new WeightView(w, inC * 9, 9);
+                for (int block = 0; block < 2; block++) Winograd4.TransformWeights(view, flip, block, outC, inC, u);
+                for (int o = 0; o < 8; o++)
+                for (int i = 0; i < inC; i++)
+                {
+                    float* at = u + (o * inC + i) * Winograd4.Planes;
+                    if (o >= outC)
+                    {
+                        for (int xi = 0; xi < Winograd4.Planes; xi++) Assert.Equal(0f, at[xi]);
+                        continue;
+                    }
+                    float* taps = w + (o * inC + i) * 9;
+                    Winograd4.TransformTapsScalar(taps, flip, c, s);
+                    for (int a = 0; a < 6; a++)
+                    for (int b = 0; b < 6; b++)
+                    {
+                        double expected = 0;
+                        for (int t = 0; t < 3; t++)
+                        for (int v = 0; v < 3; v++)
+                            expected += g[a * 3 + t] * g[b * 3 + v] * (flip ? taps[(2 - t) * 3 + 2 - v] : taps[t * 3 + v]);
+                        float value = at[a * 6 + b];
+                        Assert.Equal(value, s[a * 6 + b]);
+                        Assert.True(Math.Abs(value - expected) <= Math.Abs(expected) * Math.Pow(2, -24) * (1 + 1e-9) + 1e-30,
+                            $"o {o}, i {i}, ξ ({a}, {b}), flip {flip}: {value} against {expected}");
+                    }
+                }
+            }
+    }
+
     /// <summary>Rows of a multiple of 64 and a height of a multiple of 4 take tiles of 4×4, but in a training forward (batch
     /// statistics or not, the last batch norm's input too) and under PairsOnly; every scope restores what it found.</summary>
     [Fact]
