@@ -59,7 +59,10 @@ internal static unsafe class CorrelationBands
         int windowRows = pool != null ? pool->Pool.Stride : gather != null ? gather->Pool.Stride : 1;
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad) && windowRows is 1 or 2;
         // Rows of a multiple of 64 take tiles of 4×4 (see Winograd4): bands a multiple of 4 rows.
-        bool winograd4 = winograd && Winograd4.Applies(outH, outW);
+        // A training forward takes them where its ReLU is fused and checked (ReLUCheck) and nothing else decides in the call.
+        bool reluChecked = KernelOptions.TrainingForward && relu && pool == null && gate == null && gather == null;
+        bool winograd4 = winograd && Winograd4.Applies(outH, outW, reluChecked);
+        bool checkReLU = winograd4 && reluChecked;
         // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
         bool winogradRows = !nineTaps && !winograd && WinogradRows.Applies(path, inC, inH, inW, outC, outH, outW, k, pad);
         var rowsSet = winogradRows ? WinogradRows.ForRows(k, outW) : null;
@@ -174,7 +177,13 @@ internal static unsafe class CorrelationBands
         {
             // Tiles of 4×4: every block's weights transformed once before the bands by all threads (36 per tap pair, in float64).
             job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, (long)Winograd4.Planes * coBlocks * 4 * inC);
-            Winograd4.TransformAllWeights(w, flip, outC, inC, job.RowsWeights, coBlocks, threads);
+            if (checkReLU)
+            {
+                // Per output channel Σ|W|, then per thread the largest input of the band it holds (ReLUCheck.Tau).
+                job.TapSums = ws.Get<float>(ScratchSlot.Counts, outC + threads);
+                job.BandMax = job.TapSums + outC;
+            }
+            Winograd4.TransformAllWeights(w, flip, outC, inC, job.RowsWeights, coBlocks, threads, job.TapSums);
         }
         if (winogradRows)
         {
@@ -318,6 +327,9 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public bool ByWinograd, Flip;
     /// <summary>With ByWinograd: tiles of 4×4 outputs, F(4×4, 3×3) (see Winograd4), instead of 2×2.</summary>
     public bool Winograd4x4;
+    /// <summary>Set (non-null) when Winograd4x4 runs a training forward's ReLU checked (ReLUCheck): TapSums[o] = Σ|W(o, ·)|,
+    /// BandMax[worker] the largest |input| of the band that thread has packed.</summary>
+    public float* TapSums, BandMax;
     /// <summary>Set when the band runs Winograd along rows (see WinogradRows, RunWinogradRows), with the same fields.</summary>
     public bool ByWinogradRows;
     public long TransformedStride, ProductStride;
@@ -362,6 +374,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
             else Pack(n, y0, rows, packed);
             if (ByWinograd) TransformBand(packed, rows, own, scratch);
             else if (ByWinogradRows) TransformBandRows(packed, rows, own);
+            if (TapSums != null) BandMax[worker] = ReLUCheck.MaxAbs(packed, InC * (long)(rows + K - 1) * Cols);
             PackedBand[worker] = band;
         }
 

@@ -56,7 +56,7 @@ internal static class KernelOptions
     public static bool BatchStatisticsForward => batchStatisticsForward;
 
     /// <summary>Whether this thread runs a training forward (KernelModes.TrainingForward): Winograd's 3×3 layers keep their
-    /// tiles of 2×2 there (Winograd4.Applies).</summary>
+    /// tiles of 2×2 there but where a fused ReLU is checked (Winograd4.Applies, ReLUCheck).</summary>
     public static bool TrainingForward => trainingForward;
 
     /// <summary>Sets TrainingForward on this thread; returns the previous setting for a scope to restore.</summary>
@@ -125,11 +125,13 @@ internal static class KernelOptions
 public static class KernelModes
 {
     /// <summary>A training-mode forward (every network's): until the scope is disposed, 3×3 layers called from this thread run
-    /// Winograd in tiles of 2×2 outputs, not 4×4 (Winograd4), as the backward and inference may. The tiles of 4×4 round 5–8×
-    /// more than the 2×2 ones (2.6–3.4× the direct sums' max error); in a training forward that flips ReLU and pool decisions
-    /// near zero, which the backward then routes: measured on the tiny hourglass at 256×256 (session 13), every gradient
-    /// 2e-5–1.2e-4 from float64 (relative to each tensor's largest entry; libtorch float32 0.7–2.3e-6), against 1–3e-7 with
-    /// 2×2 in the training forward and 4×4 in the input and weight gradients (each of those alone left them at 2e-7).</summary>
+    /// Winograd in tiles of 2×2 outputs, not 4×4 (Winograd4), as the backward and inference may, unless the call's ReLU is
+    /// fused and checked (ReLUCheck: every output within the tiles' rounding bound of zero summed again in float64) and no
+    /// pool is. The tiles of 4×4 round 5–8× more than the 2×2 ones (2.6–3.4× the direct sums' max error); unchecked in a
+    /// training forward they flip ReLU and pool decisions near zero, which the backward then routes: measured on the tiny
+    /// hourglass at 256×256 (session 13), every gradient 2e-5–1.2e-4 from float64 (relative to each tensor's largest entry;
+    /// libtorch float32 0.7–2.3e-6), against 1–3e-7 with 2×2 in the training forward; with the check (session 15, 8 seeds)
+    /// 2.4–5.4e-7 as with 2×2 (2.6–6.0e-7), where unchecked one seed in 8 had put a gradient 2.5e-3 away.</summary>
     public static ForwardScope TrainingForward() => new(training: true, KernelOptions.SetTrainingForward(true));
 
     /// <summary>A training-mode forward whose batch norms normalize with the batch's own statistics: until the scope is

@@ -5,9 +5,10 @@
 // the transformed input 2.25 floats per input value against 4 (less to write and read back). The 36 products are 1×1
 // correlations over the transformed input, run like F(2×2, 3×3)'s (Winograd) on the 4-channel grid tiles, 16 tiles per
 // vector. Bᵀ and Aᵀ hold small integers and halves (exact in float), G's fractions (⅓, 16/15, …) are applied to the weights
-// in float64 once per call. It rounds more than F(2×2, 3×3) (2.6–3.4× the direct sums' max error; the tests bound it), so a
-// training forward keeps F(2×2, 3×3) (KernelModes.TrainingForward: there the rounding moves ReLU and pool decisions), and
-// KernelOptions.PairsOnly / NETGEN_ROW_TILES=2 force it; the backward (input and weight gradients) and inference take 4×4.
+// in float64 once per call. It rounds more than F(2×2, 3×3) (2.6–3.4× the direct sums' max error; the tests bound it), so in
+// a training forward (KernelModes.TrainingForward), where the rounding moves ReLU and pool decisions, it runs only where the
+// call's ReLU is fused and checked (ReLUCheck: outputs near zero summed again in float64) and no pool decides; other training
+// forwards keep F(2×2, 3×3), as KernelOptions.PairsOnly / NETGEN_ROW_TILES=2 force; the backward and inference take 4×4.
 // The weight gradient's transpose, F(3×3, 4×4), is WinogradWeightGradient's with these tables.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -32,11 +33,12 @@ internal static unsafe class Winograd4
 
     /// <summary>Whether a band engine's F(2×2, 3×3) layer (Winograd.Applies), or the weight gradient's F(3×3, 2×2), takes tiles
     /// of 4×4 instead: rows of a multiple of 64 (16 tiles, a vector, never straddle a row), a height of a multiple of 4, and
-    /// not in a training forward (KernelModes.TrainingForward, BatchStatisticsForward), nor with KernelOptions.RowTiles = 2 or
-    /// NETGEN_ROW_TILES=2 (see WinogradRows.ForRows).</summary>
-    public static bool Applies(int outH, int outW) =>
-        outW % 64 == 0 && outH % 4 == 0 && KernelOptions.RowTiles != 2 && !KernelOptions.TrainingForward && !KernelOptions.BatchStatisticsForward
-        && WinogradRows.WideEnabled;
+    /// not in a training forward (KernelModes.TrainingForward) unless the call's decisions are checked (ReLUCheck), nor in a
+    /// batch-statistics one (BatchStatisticsForward), nor with KernelOptions.RowTiles = 2 or NETGEN_ROW_TILES=2 (see
+    /// WinogradRows.ForRows).</summary>
+    public static bool Applies(int outH, int outW, bool decisionsChecked = false) =>
+        outW % 64 == 0 && outH % 4 == 0 && KernelOptions.RowTiles != 2 && (!KernelOptions.TrainingForward || decisionsChecked)
+        && !KernelOptions.BatchStatisticsForward && WinogradRows.WideEnabled;
 
     /// <summary>Most rows of a band (a multiple of 4) whose transformed input, 36 products of every input channel, fits
     /// TransformedBytes, but at least a whole chunk of tiles (6 vectors: fewer leave the products' grid tiles short). 64→32
@@ -57,7 +59,8 @@ internal static unsafe class Winograd4
     /// (TapProducts), rounded once. With Vector512 the 36 sums of an input channel are 5 vectors of 8 doubles, 9 multiply-adds
     /// each; the two-stage scalar loop (G·g, then ·Gᵀ) had taken 7 % of the tiny net's train step (perf, 2 threads: a
     /// transform per layer and pass).</summary>
-    public static void TransformWeights(WeightView w, bool flip, int block, int outC, int inC, float* u)
+    /// With <paramref name="tapSums"/>, tapSums[o] = Σ_{i, tap} |W(o, i, tap)| as well (ReLUCheck's bound).
+    public static void TransformWeights(WeightView w, bool flip, int block, int outC, int inC, float* u, float* tapSums = null)
     {
         bool vector = Vector512.IsHardwareAccelerated;
         fixed (double* products = TapProducts)
@@ -65,6 +68,7 @@ internal static unsafe class Winograd4
             {
                 int o = block * 4 + j;
                 float* dst = u + (long)o * inC * Planes;
+                double magnitude = 0;
                 for (int i = 0; i < inC; i++, dst += Planes)
                 {
                     if (o >= outC)
@@ -75,7 +79,10 @@ internal static unsafe class Winograd4
                     float* g = w.Data + (long)o * w.OutStride + (long)i * w.InStride;
                     if (vector) TransformTaps(g, flip, products, dst);
                     else TransformTapsScalar(g, flip, products, dst);
+                    if (tapSums != null)
+                        for (int tap = 0; tap < 9; tap++) magnitude += Math.Abs(g[tap]);
                 }
+                if (tapSums != null && o < outC) tapSums[o] = (float)magnitude;
             }
     }
 
@@ -134,9 +141,9 @@ internal static unsafe class Winograd4
     }
 
     /// <summary>Every block's transformed weights (TransformWeights), the blocks shared out among the threads: once per call.</summary>
-    public static void TransformAllWeights(WeightView w, bool flip, int outC, int inC, float* u, int blocks, int threads)
+    public static void TransformAllWeights(WeightView w, bool flip, int outC, int inC, float* u, int blocks, int threads, float* tapSums = null)
     {
-        var job = new WeightJob { W = w, Flip = flip, OutC = outC, InC = inC, U = u };
+        var job = new WeightJob { W = w, Flip = flip, OutC = outC, InC = inC, U = u, TapSums = tapSums };
         WorkerPool.Run(ref job, blocks, threads);
     }
 
@@ -145,9 +152,9 @@ internal static unsafe class Winograd4
         public int OutC, InC;
         public WeightView W;
         public bool Flip;
-        public float* U;
+        public float* U, TapSums;
 
-        public readonly void Execute(int task, int worker) => TransformWeights(W, Flip, task, OutC, InC, U);
+        public readonly void Execute(int task, int worker) => TransformWeights(W, Flip, task, OutC, InC, U, TapSums);
     }
 
     /// <summary>v[ξ·xiStride + i·stride + q] = (Bᵀ·d·B)[ξ] of band tile q = r·tw + tx, d = packed[i][4r .. 4r + 5][4tx .. 4tx + 5],
@@ -257,10 +264,13 @@ internal static unsafe class Winograd4
     /// from the 36 products m[ξ] (ξ·productStride apart), plus bias, clamped at zero with relu, zeroed where gate (laid out
     /// like dst, if not null) is not positive. dst: the band's first output row of the channel, rows 4·tw apart. Down the
     /// columns first (into scratch, 24 vectors), then along the rows, whose 4 outputs per tile are interleaved into 4 vectors.
-    /// Not inlined: inside the caller's loops the JIT ran out of integer registers and reloaded a pointer per row.</summary>
+    /// Not inlined: inside the caller's loops the JIT ran out of integer registers and reloaded a pointer per row.
+    /// With a positive <paramref name="tau"/> (ReLUCheck) every output whose sum before the ReLU lies within tau of zero, but
+    /// for exact zeros before the bias (an all-zero patch: no rounding), has its offset from dst and that sum appended to
+    /// `flagged` (at most 256, the 16 tiles' outputs); returns how many.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void StoreOutput(float* m, int productStride, int q0, int tw, float bias, bool relu, float* dst, float* gate,
-        float* scratch)
+    public static int StoreOutput(float* m, int productStride, int q0, int tw, float bias, bool relu, float* dst, float* gate,
+        float* scratch, float tau = 0, ReLUCheck.Flags flagged = default)
     {
         long ps = productStride;
         for (int b = 0; b < 6; b++)
@@ -282,15 +292,24 @@ internal static unsafe class Winograd4
         var second = Vector512.Create(4L, 12, 5, 13, 6, 14, 7, 15);
         int width = 4 * tw;
         long at = (long)q0 / tw * 4 * width + q0 % tw * 4;
+        long first0 = at;
+        var lowest = Vector512.Create(float.PositiveInfinity);
         for (int t = 0; t < 4; t++, at += width)
         {
             float* s = scratch + 16 * 6 * t;
             OutputRow(Vector512.Load(s), Vector512.Load(s + 16), Vector512.Load(s + 32), Vector512.Load(s + 48), Vector512.Load(s + 64),
                 Vector512.Load(s + 80), out var c0, out var c1, out var c2, out var c3);
-            c0 = TileChannel.ReLU(c0 + bv, relu);
-            c1 = TileChannel.ReLU(c1 + bv, relu);
-            c2 = TileChannel.ReLU(c2 + bv, relu);
-            c3 = TileChannel.ReLU(c3 + bv, relu);
+            c0 += bv;
+            c1 += bv;
+            c2 += bv;
+            c3 += bv;
+            // The smallest |sum| of the tiles: flags are looked for (ReLUCheck.FlagTiles) only where one lies within tau.
+            if (tau > 0) lowest = Vector512.Min(lowest, Vector512.Min(Vector512.Min(Vector512.Abs(c0), Vector512.Abs(c1)),
+                Vector512.Min(Vector512.Abs(c2), Vector512.Abs(c3))));
+            c0 = TileChannel.ReLU(c0, relu);
+            c1 = TileChannel.ReLU(c1, relu);
+            c2 = TileChannel.ReLU(c2, relu);
+            c3 = TileChannel.ReLU(c3, relu);
             var p01 = Avx512F.PermuteVar16x32x2(c0, low, c1).AsDouble();
             var q01 = Avx512F.PermuteVar16x32x2(c0, high, c1).AsDouble();
             var p23 = Avx512F.PermuteVar16x32x2(c2, low, c3).AsDouble();
@@ -311,5 +330,6 @@ internal static unsafe class Winograd4
             o2.Store(dst + at + 32);
             o3.Store(dst + at + 48);
         }
+        return tau > 0 && Vector512.LessThanAny(lowest, Vector512.Create(tau)) ? ReLUCheck.FlagTiles(scratch, bv, tau, first0, width, flagged) : 0;
     }
 }

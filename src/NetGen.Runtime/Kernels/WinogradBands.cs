@@ -33,6 +33,11 @@ internal unsafe partial struct CorrelationBandJob
         float* u = Winograd4x4 ? RowsWeights : own.Get<float>(ScratchSlot.ThreadTransformedWeights, weightFloats * 4 * CoBlocks);
         float* outputScratch = products + Winograd4.ProductFloats;
         int tw = OutW / tile, tiles = rows / tile * tw, vectors = (tiles + 15) / 16;
+        // A checked ReLU's flagged outputs (ReLUCheck), summed again from the packed band.
+        var flagged = stackalloc int[TapSums != null ? 2 * ReLUCheck.Capacity : 0];
+        var flags = new ReLUCheck.Flags(flagged, (float*)(flagged + ReLUCheck.Capacity));
+        float bandMax = TapSums != null ? BandMax[worker] : 0;
+        int repaired = 0;
         // Chunks outermost: a chunk's transformed input (the products × input channels × 96 tiles) stays in L2 while every
         // channel block reads it.
         for (int chunk = 0; chunk < vectors; chunk += 6)
@@ -58,16 +63,36 @@ internal unsafe partial struct CorrelationBandJob
                     if (o >= OutC) break;
                     float* dst = Dest(n, y0, o, bandOut);
                     float* gate = Gate == null || bandOut != null ? null : Gate + (dst - Output);
+                    float tau = TapSums != null ? ReLUCheck.Tau(TapSums[o], bandMax) : 0;
                     for (int m = 0; m < count; m++)
                         if (Winograd4x4)
-                            Winograd4.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tw,
-                                BiasOf(o), Relu, dst, gate, outputScratch);
+                        {
+                            int near = Winograd4.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m),
+                                tw, BiasOf(o), Relu, dst, gate, outputScratch, tau, flags);
+                            if (near > 0) repaired += Repair(own, rows, o, dst, flags, near);
+                        }
                         else
                             Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
                                 tw, BiasOf(o), Relu, dst, gate);
                 }
             }
         }
+        if (repaired > 0) Interlocked.Add(ref ReLUCheck.Repaired, repaired);
+    }
+
+    /// <summary>Stores the flagged outputs of channel o (ReLUCheck) from their sums in float64 over the band's packed input.</summary>
+    private readonly int Repair(Workspace own, int rows, int o, float* dst, ReLUCheck.Flags flags, int count)
+    {
+        float* packed = own.Get<float>(ScratchSlot.ThreadInput, BandFloats);
+        long channelStride = (long)(rows + K - 1) * Cols;
+        float bias = BiasOf(o);
+        for (int f = 0; f < count; f++)
+        {
+            int offset = flags.Offsets[f];
+            float exact = (float)ReLUCheck.Exact(packed, channelStride, Cols, InC, Weights, o, Flip, offset / OutW, offset % OutW, bias);
+            dst[offset] = Relu ? Math.Max(exact, 0f) : exact;
+        }
+        return count;
     }
 
     private readonly WinogradRows.PlaneSet RowsSet => WinogradRows.SetFor(K, RowTiles);

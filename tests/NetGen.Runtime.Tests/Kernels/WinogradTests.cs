@@ -286,7 +286,8 @@ public class WinogradTests
     }
 
     /// <summary>Rows of a multiple of 64 and a height of a multiple of 4 take tiles of 4×4, but in a training forward (batch
-    /// statistics or not, the last batch norm's input too) and under PairsOnly; every scope restores what it found.</summary>
+    /// statistics or not, the last batch norm's input too) unless its decisions are checked (not with batch statistics), and
+    /// under PairsOnly; every scope restores what it found.</summary>
     [Fact]
     public void Tiles_of_4x4_on_rows_of_64_where_the_rounding_is_not_amplified()
     {
@@ -298,12 +299,17 @@ public class WinogradTests
         using (KernelModes.TrainingForward())
         {
             Assert.False(Winograd4.Applies(64, 64));
+            Assert.True(Winograd4.Applies(64, 64, decisionsChecked: true));   // a fused ReLU checked (ReLUCheck)
+            using (KernelOptions.PairsOnly()) Assert.False(Winograd4.Applies(64, 64, decisionsChecked: true));
             using (KernelModes.TrainingForward()) Assert.False(Winograd4.Applies(64, 64));
             using (default(KernelModes.ForwardScope)) Assert.False(Winograd4.Applies(64, 64));
             Assert.False(Winograd4.Applies(64, 64));
             using (KernelModes.BatchStatisticsForward())
-            using (KernelModes.LastBatchNormInput())
-                Assert.False(Winograd4.Applies(64, 64));
+            {
+                Assert.False(Winograd4.Applies(64, 64, decisionsChecked: true));
+                using (KernelModes.LastBatchNormInput())
+                    Assert.False(Winograd4.Applies(64, 64));
+            }
         }
         Assert.True(Winograd4.Applies(64, 64));
         using (KernelModes.BatchStatisticsForward()) Assert.False(Winograd4.Applies(64, 64));
