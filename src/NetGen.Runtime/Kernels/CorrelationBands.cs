@@ -175,6 +175,7 @@ internal static unsafe class CorrelationBands
         }
         if (winograd4)
         {
+            job.FromPlanes = unpool == null;
             // Tiles of 4×4: every block's weights transformed once before the bands by all threads (36 per tap pair, in float64).
             job.RowsWeights = ws.Get<float>(ScratchSlot.Weights, (long)Winograd4.Planes * coBlocks * 4 * inC);
             if (checkReLU)
@@ -327,6 +328,9 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     public bool ByWinograd, Flip;
     /// <summary>With ByWinograd: tiles of 4×4 outputs, F(4×4, 3×3) (see Winograd4), instead of 2×2.</summary>
     public bool Winograd4x4;
+    /// <summary>Winograd4x4 on an input that is not unpooled: transformed straight from its planes (TransformPlanes), no
+    /// packed band.</summary>
+    public bool FromPlanes;
     /// <summary>Set (non-null) when Winograd4x4 runs a training forward's ReLU checked (ReLUCheck): TapSums[o] = Σ|W(o, ·)|,
     /// BandMax[worker] the largest |input| of the band that thread has packed.</summary>
     public float* TapSums, BandMax;
@@ -370,11 +374,15 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         float* scratch = own.Get<float>(ScratchSlot.ThreadTile, ScratchFloats);
         if (PackedBand[worker] != band)
         {
-            if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
-            else Pack(n, y0, rows, packed);
-            if (ByWinograd) TransformBand(packed, rows, own, scratch);
-            else if (ByWinogradRows) TransformBandRows(packed, rows, own);
-            if (TapSums != null) BandMax[worker] = ReLUCheck.MaxAbs(packed, InC * (long)(rows + K - 1) * Cols);
+            if (FromPlanes) TransformPlanes(n, y0, rows, own, scratch);
+            else
+            {
+                if (Unpool.Values != null) PackUnpooled(n, band % BandsPerSample, y0, rows, packed);
+                else Pack(n, y0, rows, packed);
+                if (ByWinograd) TransformBand(packed, rows, own, scratch);
+                else if (ByWinogradRows) TransformBandRows(packed, rows, own);
+            }
+            if (TapSums != null) BandMax[worker] = FromPlanes ? PlanesMax(n, y0, rows) : ReLUCheck.MaxAbs(packed, InC * (long)(rows + K - 1) * Cols);
             PackedBand[worker] = band;
         }
 

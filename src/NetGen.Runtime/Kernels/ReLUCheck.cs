@@ -111,6 +111,18 @@ internal static unsafe class ReLUCheck
         return max;
     }
 
+    /// <summary>The 3×3 windows around (y, x) of inC planes (planeStride apart, h × w), zeros outside, as [i][3][3] for Exact.</summary>
+    public static void Window(float* planes, long planeStride, int h, int w, int inC, int y, int x, float* window)
+    {
+        for (int i = 0; i < inC; i++)
+        for (int u = 0; u < 3; u++)
+        for (int v = 0; v < 3; v++)
+        {
+            int yy = y + u - 1, xx = x + v - 1;
+            window[i * 9 + u * 3 + v] = (uint)yy < (uint)h && (uint)xx < (uint)w ? planes[i * planeStride + (long)yy * w + xx] : 0f;
+        }
+    }
+
     /// <summary>bias + Σ_{i, u, v} W(o, i, u, v)·packed[i][r + u][c + v] in float64, W read flipped (W(o, i, 2 − u, 2 − v))
     /// when `flip`: the 3×3 output at band row r, column c from the band's packed input (channels channelStride apart, rows
     /// cols apart, the padding included).</summary>

@@ -162,7 +162,21 @@ internal static unsafe class Winograd4
     /// channelStride apart, rows cols = 4·tw + 2 apart; tw a multiple of 16). Rows go through Bᵀ along the row first (into
     /// scratch, 8 slots of 6 vectors: a patch's last two rows are the next tile row's first two), then down the columns.</summary>
     public static void TransformInput(float* packed, int inC, long channelStride, int cols, int tileRows, int tw, float* v, long stride,
-        long xiStride, float* scratch)
+        long xiStride, float* scratch) =>
+        TransformInput(packed, channelStride, cols, 0, int.MaxValue, false, inC, tileRows, tw, v, stride, xiStride, scratch);
+
+    /// <summary>TransformInput straight from sample's input planes (one padding, same size out; planeStride apart, inH × inW)
+    /// for the band whose first output row is y0: padded row `row` is input row y0 − 1 + row, zeros above and below the
+    /// plane, and the padding columns are masked off the loads (the first vector of a row's first 16 tiles, the last of its
+    /// last 16), which never touch memory there. Saves packing the band (5 % of the tiny net's train step).</summary>
+    public static void TransformInput(float* plane, long planeStride, int inH, int inW, int y0, int inC, int tileRows, float* v, long stride,
+        long xiStride, float* scratch) =>
+        TransformInput(plane - 1, planeStride, inW, y0 - 1, inH, true, inC, tileRows, inW / 4, v, stride, xiStride, scratch);
+
+    // Padded row `row` of channel i starts at origin + i·channelStride + (firstRow + row)·rowStride, zeros where firstRow + row
+    // is not below rowLimit; with clip the first and last columns of the padded rows are zeros, not read.
+    private static void TransformInput(float* origin, long channelStride, long rowStride, int firstRow, int rowLimit, bool clip, int inC,
+        int tileRows, int tw, float* v, long stride, long xiStride, float* scratch)
     {
         var even = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
         var odd = Vector512.Create(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
@@ -170,57 +184,69 @@ internal static unsafe class Winograd4
         var highHalves = Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
         var next0 = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30);
         var next1 = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 31);
+        var all = Vector512<float>.AllBitsSet;
+        var notFirst = Vector512.GreaterThan(Vector512<int>.Indices, Vector512<int>.Zero).AsSingle();
+        var notLast = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(15)).AsSingle();
         long xi = xiStride;
         for (int i = 0; i < inC; i++)
         {
-            float* channel = packed + i * channelStride;
+            float* channel = origin + i * channelStride;
             float* dst = v + i * stride;
             for (int tx = 0; tx < tw; tx += 16)
-            for (int r = 0; r < tileRows; r++)
             {
-                // Rows 4r .. 4r + 5 of 16 tiles' patches (but the two the previous tile row made): columns 4tx .. 4tx + 65,
-                // as d[a][0..5] over the 16 tiles.
-                int row = r == 0 ? 0 : 4 * r + 2, end = 4 * r + 6;
-                for (float* p = channel + (long)row * cols + 4 * tx; row < end; row++, p += cols)
+                var first = clip && tx == 0 ? notFirst : all;
+                var last = clip && tx + 16 >= tw ? notLast : all;
+                for (int r = 0; r < tileRows; r++)
                 {
-                    var v0 = Vector512.Load(p);
-                    var v1 = Vector512.Load(p + 16);
-                    var v2 = Vector512.Load(p + 32);
-                    var v3 = Vector512.Load(p + 48);
-                    var v4 = Vector512.Load(p + 50);
-                    var a01 = Avx512F.PermuteVar16x32x2(v0, even, v1);
-                    var a23 = Avx512F.PermuteVar16x32x2(v0, odd, v1);
-                    var c01 = Avx512F.PermuteVar16x32x2(v2, even, v3);
-                    var c23 = Avx512F.PermuteVar16x32x2(v2, odd, v3);
-                    var d0 = Avx512F.PermuteVar16x32x2(a01, lowHalves, c01);
-                    var d1 = Avx512F.PermuteVar16x32x2(a01, highHalves, c01);
-                    var d2 = Avx512F.PermuteVar16x32x2(a23, lowHalves, c23);
-                    var d3 = Avx512F.PermuteVar16x32x2(a23, highHalves, c23);
-                    var d4 = Avx512F.PermuteVar16x32x2(d0, next0, v4);
-                    var d5 = Avx512F.PermuteVar16x32x2(d1, next1, v4);
-                    float* slot = scratch + (row & 7) * 6 * 16;
-                    InputRow(d0, d1, d2, d3, d4, d5, out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-                    t0.Store(slot);
-                    t1.Store(slot + 16);
-                    t2.Store(slot + 32);
-                    t3.Store(slot + 48);
-                    t4.Store(slot + 64);
-                    t5.Store(slot + 80);
-                }
-                float* q = dst + r * tw + tx;
-                for (int b = 0; b < 6; b++)
-                {
-                    float* s = scratch + 16 * b;
-                    InputRow(Vector512.Load(s + ((4 * r) & 7) * 96), Vector512.Load(s + ((4 * r + 1) & 7) * 96),
-                        Vector512.Load(s + ((4 * r + 2) & 7) * 96), Vector512.Load(s + ((4 * r + 3) & 7) * 96),
-                        Vector512.Load(s + ((4 * r + 4) & 7) * 96), Vector512.Load(s + ((4 * r + 5) & 7) * 96),
-                        out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-                    t0.Store(q + b * xi);
-                    t1.Store(q + (6 + b) * xi);
-                    t2.Store(q + (12 + b) * xi);
-                    t3.Store(q + (18 + b) * xi);
-                    t4.Store(q + (24 + b) * xi);
-                    t5.Store(q + (30 + b) * xi);
+                    // Rows 4r .. 4r + 5 of 16 tiles' patches (but the two the previous tile row made): columns 4tx .. 4tx + 65,
+                    // as d[a][0..5] over the 16 tiles.
+                    for (int row = r == 0 ? 0 : 4 * r + 2, end = 4 * r + 6; row < end; row++)
+                    {
+                        Vector512<float> v0, v1, v2, v3, v4;
+                        if ((uint)(firstRow + row) < (uint)rowLimit)
+                        {
+                            float* p = channel + (firstRow + row) * rowStride + 4 * tx;
+                            v0 = Avx512F.MaskLoad(p, first, Vector512<float>.Zero);
+                            v1 = Vector512.Load(p + 16);
+                            v2 = Vector512.Load(p + 32);
+                            v3 = Vector512.Load(p + 48);
+                            v4 = Avx512F.MaskLoad(p + 50, last, Vector512<float>.Zero);
+                        }
+                        else v0 = v1 = v2 = v3 = v4 = Vector512<float>.Zero;
+                        var a01 = Avx512F.PermuteVar16x32x2(v0, even, v1);
+                        var a23 = Avx512F.PermuteVar16x32x2(v0, odd, v1);
+                        var c01 = Avx512F.PermuteVar16x32x2(v2, even, v3);
+                        var c23 = Avx512F.PermuteVar16x32x2(v2, odd, v3);
+                        var d0 = Avx512F.PermuteVar16x32x2(a01, lowHalves, c01);
+                        var d1 = Avx512F.PermuteVar16x32x2(a01, highHalves, c01);
+                        var d2 = Avx512F.PermuteVar16x32x2(a23, lowHalves, c23);
+                        var d3 = Avx512F.PermuteVar16x32x2(a23, highHalves, c23);
+                        var d4 = Avx512F.PermuteVar16x32x2(d0, next0, v4);
+                        var d5 = Avx512F.PermuteVar16x32x2(d1, next1, v4);
+                        float* slot = scratch + (row & 7) * 6 * 16;
+                        InputRow(d0, d1, d2, d3, d4, d5, out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+                        t0.Store(slot);
+                        t1.Store(slot + 16);
+                        t2.Store(slot + 32);
+                        t3.Store(slot + 48);
+                        t4.Store(slot + 64);
+                        t5.Store(slot + 80);
+                    }
+                    float* q = dst + r * tw + tx;
+                    for (int b = 0; b < 6; b++)
+                    {
+                        float* s = scratch + 16 * b;
+                        InputRow(Vector512.Load(s + ((4 * r) & 7) * 96), Vector512.Load(s + ((4 * r + 1) & 7) * 96),
+                            Vector512.Load(s + ((4 * r + 2) & 7) * 96), Vector512.Load(s + ((4 * r + 3) & 7) * 96),
+                            Vector512.Load(s + ((4 * r + 4) & 7) * 96), Vector512.Load(s + ((4 * r + 5) & 7) * 96),
+                            out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+                        t0.Store(q + b * xi);
+                        t1.Store(q + (6 + b) * xi);
+                        t2.Store(q + (12 + b) * xi);
+                        t3.Store(q + (18 + b) * xi);
+                        t4.Store(q + (24 + b) * xi);
+                        t5.Store(q + (30 + b) * xi);
+                    }
                 }
             }
         }

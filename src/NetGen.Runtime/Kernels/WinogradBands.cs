@@ -21,6 +21,26 @@ internal unsafe partial struct CorrelationBandJob
         Winograd.TransformInput(packed, InC, (long)(rows + K - 1) * Cols, Cols, rows / 2, OutW / 2, transformed, TransformedStride, ProductStride);
     }
 
+    /// <summary>FromPlanes: the band's transformed input (as TransformBand's) read from sample n's input planes.</summary>
+    private readonly void TransformPlanes(int n, int y0, int rows, Workspace own, float* scratch)
+    {
+        float* transformed4 = own.Get<float>(ScratchSlot.ThreadTransformedInput, Winograd4.Planes * ProductStride);
+        long plane = (long)InH * InW;
+        Winograd4.TransformInput(Input + n * InC * plane, plane, InH, InW, y0, InC, rows / 4, transformed4, TransformedStride, ProductStride,
+            scratch + Winograd4.ProductFloats);
+    }
+
+    /// <summary>FromPlanes: the largest |input| the band reads (its rows and the one above and below), for ReLUCheck.Tau.</summary>
+    private readonly float PlanesMax(int n, int y0, int rows)
+    {
+        int from = Math.Max(0, y0 - 1), to = Math.Min(InH, y0 + rows + 1);
+        long plane = (long)InH * InW;
+        float max = 0;
+        for (int i = 0; i < InC; i++)
+            max = Math.Max(max, ReLUCheck.MaxAbs(Input + (n * InC + i) * plane + (long)from * InW, (long)(to - from) * InW));
+        return max;
+    }
+
     /// <summary>Output channel blocks [cbStart, cbEnd) of the band (rows y0 .. y0 + rows − 1 of sample n) by Winograd, to the
     /// output or, with a pool or classifier after the layer, to the band buffer.</summary>
     private readonly void RunWinograd(int n, int y0, int rows, int cbStart, int cbEnd, int worker, Workspace own, float* products,
@@ -69,7 +89,7 @@ internal unsafe partial struct CorrelationBandJob
                         {
                             int near = Winograd4.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m),
                                 tw, BiasOf(o), Relu, dst, gate, outputScratch, tau, flags);
-                            if (near > 0) repaired += Repair(own, rows, o, dst, flags, near);
+                            if (near > 0) repaired += Repair(own, n, y0, rows, o, dst, flags, near);
                         }
                         else
                             Winograd.StoreOutput(products + j * Winograd.ChunkTiles + 16 * m, 4 * Winograd.ChunkTiles, 16 * (chunk + m), tiles,
@@ -80,16 +100,25 @@ internal unsafe partial struct CorrelationBandJob
         if (repaired > 0) Interlocked.Add(ref ReLUCheck.Repaired, repaired);
     }
 
-    /// <summary>Stores the flagged outputs of channel o (ReLUCheck) from their sums in float64 over the band's packed input.</summary>
-    private readonly int Repair(Workspace own, int rows, int o, float* dst, ReLUCheck.Flags flags, int count)
+    /// <summary>Stores the flagged outputs of channel o (ReLUCheck) from their sums in float64 over the band's packed input, or
+    /// with FromPlanes over its 3×3 windows copied from sample n's planes (zeros outside).</summary>
+    private readonly int Repair(Workspace own, int n, int y0, int rows, int o, float* dst, ReLUCheck.Flags flags, int count)
     {
         float* packed = own.Get<float>(ScratchSlot.ThreadInput, BandFloats);
         long channelStride = (long)(rows + K - 1) * Cols;
         float bias = BiasOf(o);
+        var window = stackalloc float[FromPlanes ? InC * 9 + 16 : 0];
+        long plane = (long)InH * InW;
         for (int f = 0; f < count; f++)
         {
-            int offset = flags.Offsets[f];
-            float exact = (float)ReLUCheck.Exact(packed, channelStride, Cols, InC, Weights, o, Flip, offset / OutW, offset % OutW, bias);
+            int offset = flags.Offsets[f], r = offset / OutW, c = offset % OutW;
+            float exact;
+            if (FromPlanes)
+            {
+                ReLUCheck.Window(Input + n * InC * plane, plane, InH, InW, InC, y0 + r, c, window);
+                exact = (float)ReLUCheck.Exact(window, 9, 3, InC, Weights, o, Flip, 0, 0, bias);
+            }
+            else exact = (float)ReLUCheck.Exact(packed, channelStride, Cols, InC, Weights, o, Flip, r, c, bias);
             dst[offset] = Relu ? Math.Max(exact, 0f) : exact;
         }
         return count;
