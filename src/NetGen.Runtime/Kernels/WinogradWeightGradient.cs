@@ -148,18 +148,21 @@ internal static unsafe class WinogradWeightGradient
 
             // B's channels of the group: input rows side·ty0 − 1 .. side·(ty0 + rows), one padding around, then their
             // transformed planes (at their places in the thread's buffer).
-            int cols = W + 2, height = side * rows + 2;
-            long channelStride = (long)height * cols;
-            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
-            for (int i = b0; i < b1; i++)
-                Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - side * ty0, 1, height, cols,
-                    packed + (i - b0) * channelStride, 0, Path);
             float* bt = own.Get<float>(ScratchSlot.ThreadTransformedInput, planes * BProductStride);
             if (Four)
-                Winograd4.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride,
-                    own.Get<float>(ScratchSlot.ThreadTile, Winograd4.ScratchFloats));
+                // Tiles of 4×4 transform B straight from its planes (no packed rows), as the forward does.
+                Winograd4.TransformInput(B + ((long)n * BC + b0) * H * W, (long)H * W, H, W, side * ty0, b1 - b0, rows, bt + b0 * TileStride,
+                    TileStride, BProductStride, own.Get<float>(ScratchSlot.ThreadTile, Winograd4.ScratchFloats));
             else
+            {
+                int cols = W + 2, height = side * rows + 2;
+                long channelStride = (long)height * cols;
+                float* packed = own.Get<float>(ScratchSlot.ThreadInput, BC * channelStride + 64);
+                for (int i = b0; i < b1; i++)
+                    Packing.PhaseSplit(B + ((long)n * BC + i) * H * W, H, W, 1, 1 - side * ty0, 1, height, cols,
+                        packed + (i - b0) * channelStride, 0, Path);
                 Winograd.TransformInput(packed, b1 - b0, channelStride, cols, rows, tw, bt + b0 * TileStride, TileStride, BProductStride);
+            }
 
             // A: its side·rows rows position-major (unpooled on the way where it is an unpool's output), then transformed; a
             // one-chunk segment's once on each thread.
