@@ -60,7 +60,10 @@ internal static unsafe class CorrelationBands
         bool winograd = !nineTaps && Winograd.Applies(path, inC, inH, inW, outC, outH, outW, k, pad) && windowRows is 1 or 2;
         // Rows of a multiple of 64 take tiles of 4×4 (see Winograd4): bands a multiple of 4 rows.
         // A training forward takes them where its ReLU is fused and checked (ReLUCheck) and nothing else decides in the call.
-        bool reluChecked = KernelOptions.TrainingForward && relu && pool == null && gate == null && gather == null;
+        // A fused 2×2 pool after the ReLU is checked too: windows whose two largest values lie within twice tau have their
+        // values summed again (CorrelationBandJob.CheckWindows).
+        bool reluChecked = KernelOptions.TrainingForward && relu && gate == null && gather == null
+            && (pool == null || (pool->Pool.Kernel == 2 && pool->Pool.Stride == 2));
         bool winograd4 = winograd && Winograd4.Applies(outH, outW, reluChecked);
         bool checkReLU = winograd4 && reluChecked;
         // A 5×5 or 7×7 kernel with "same" padding on rows of an even width takes Winograd along rows (see WinogradRows).
@@ -400,7 +403,11 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         else if (ByWinogradRows) RunWinogradRows(n, y0, rows, cbStart, cbEnd, own, scratch, bandOut);
         else if (NineTaps) RunNineTaps(packed, taps, n, y0, rows, bandOut);
         else RunTiles(packed, taps, n, y0, rows, cbStart, cbEnd, scratch, bandOut);
-        if (Pooled.Values != null) PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+        if (Pooled.Values != null)
+        {
+            if (TapSums != null) CheckWindows(own, n, y0, rows, firstChannel, endChannel, bandOut, worker);
+            PoolBand(n, y0, rows, firstChannel, endChannel, bandOut);
+        }
         if (Gathered.Output != null) GatherBand(n, y0, rows, firstChannel, endChannel, bandOut);
         if (Classify.Output != null && !ClassifyInRegisters) ClassifyBand(n, y0, rows, bandOut, scratch + TileChannels * TileWidth);
     }

@@ -2,9 +2,9 @@
 // direct sums, and in a training forward a sum that rounds across zero flips its ReLU, which the backward then routes: with
 // them unchecked, the tiny hourglass's gradients landed 2e-5–1.2e-4 from float64 against 1–3e-7 with 2×2 tiles (session 13).
 // So a training forward takes the tiles of 4×4 only where its ReLU is fused and nothing else decides on the outputs in the
-// call (no pool: those keep 2×2), and every output whose sum lies within tau of zero is summed again directly in float64
-// from the band's packed input and stored from that: its decision is then float64's. tau bounds the tiles' rounding:
-// TauFactor·2⁻²⁴·Σ|W(o, ·)|·max|band input|.
+// call but a 2×2 pool, and every output whose sum lies within tau of zero is summed again directly in float64 from the
+// band's input and stored from that: its decision is then float64's; so are a fused pool's windows whose two largest values
+// lie within 2·tau (CorrelationBandJob.CheckWindows). tau bounds the tiles' rounding: TauFactor·2⁻²⁴·Σ|W(o, ·)|·max|band input|.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -24,6 +24,9 @@ internal static unsafe class ReLUCheck
 
     /// <summary>Outputs summed again, over every call (Interlocked): tests see that the check runs.</summary>
     public static long Repaired;
+
+    /// <summary>Pool windows whose values were summed again (CorrelationBandJob.CheckWindows), over every call.</summary>
+    public static long WindowsRepaired;
 
     /// <summary>Where a StoreOutput call appends the outputs it flags: offsets from its dst, and the sums before the ReLU.</summary>
     public readonly struct Flags(int* offsets, float* sums)

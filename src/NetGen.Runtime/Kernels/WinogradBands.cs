@@ -3,6 +3,10 @@
 // tiles (tiles of outputs in the lanes, 16 per vector), a chunk of up to 96 tiles at a time, and stores the chunk's
 // output tiles from the products. 5×5 and 7×7 layers run Winograd along rows the same way (TransformBandRows,
 // RunWinogradRows), with WinogradRows.Forward's planes, whose terms are (input channel, kernel row).
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace NetGen.Kernels;
 
 internal unsafe partial struct CorrelationBandJob
@@ -100,28 +104,77 @@ internal unsafe partial struct CorrelationBandJob
         if (repaired > 0) Interlocked.Add(ref ReLUCheck.Repaired, repaired);
     }
 
-    /// <summary>Stores the flagged outputs of channel o (ReLUCheck) from their sums in float64 over the band's packed input, or
-    /// with FromPlanes over its 3×3 windows copied from sample n's planes (zeros outside).</summary>
+    /// <summary>Stores the flagged outputs of channel o (ReLUCheck) from their sums in float64 (Exact).</summary>
     private readonly int Repair(Workspace own, int n, int y0, int rows, int o, float* dst, ReLUCheck.Flags flags, int count)
     {
-        float* packed = own.Get<float>(ScratchSlot.ThreadInput, BandFloats);
-        long channelStride = (long)(rows + K - 1) * Cols;
-        float bias = BiasOf(o);
         var window = stackalloc float[FromPlanes ? InC * 9 + 16 : 0];
-        long plane = (long)InH * InW;
         for (int f = 0; f < count; f++)
         {
-            int offset = flags.Offsets[f], r = offset / OutW, c = offset % OutW;
-            float exact;
-            if (FromPlanes)
-            {
-                ReLUCheck.Window(Input + n * InC * plane, plane, InH, InW, InC, y0 + r, c, window);
-                exact = (float)ReLUCheck.Exact(window, 9, 3, InC, Weights, o, Flip, 0, 0, bias);
-            }
-            else exact = (float)ReLUCheck.Exact(packed, channelStride, Cols, InC, Weights, o, Flip, r, c, bias);
-            dst[offset] = Relu ? Math.Max(exact, 0f) : exact;
+            int offset = flags.Offsets[f];
+            dst[offset] = Exact(own, n, y0, rows, o, offset / OutW, offset % OutW, window);
         }
         return count;
+    }
+
+    /// <summary>Output (band row r, column c) of channel o, ReLU applied, from its sum in float64 over the band's packed input,
+    /// or with FromPlanes over its 3×3 windows copied from sample n's planes into `window` (zeros outside).</summary>
+    private readonly float Exact(Workspace own, int n, int y0, int rows, int o, int r, int c, float* window)
+    {
+        float exact;
+        if (FromPlanes)
+        {
+            long plane = (long)InH * InW;
+            ReLUCheck.Window(Input + n * InC * plane, plane, InH, InW, InC, y0 + r, c, window);
+            exact = (float)ReLUCheck.Exact(window, 9, 3, InC, Weights, o, Flip, 0, 0, BiasOf(o));
+        }
+        else
+        {
+            float* packed = own.Get<float>(ScratchSlot.ThreadInput, BandFloats);
+            exact = (float)ReLUCheck.Exact(packed, (long)(rows + K - 1) * Cols, Cols, InC, Weights, o, Flip, r, c, BiasOf(o));
+        }
+        return Relu ? Math.Max(exact, 0f) : exact;
+    }
+
+    /// <summary>A checked training forward's fused 2×2 pool (ReLUCheck): in channels [first, end) of the band buffer, every
+    /// window whose two largest values are positive and within twice tau of each other (the tiles' rounding could order them
+    /// either way) has its four values summed again in float64 before PoolBand picks the argmax; then ties are float64's, and
+    /// the first of equal values wins as everywhere. 16 windows per vector: columns split even/odd from two rows.</summary>
+    private readonly void CheckWindows(Workspace own, int n, int y0, int rows, int first, int end, float* bandOut, int worker)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        var window = stackalloc float[FromPlanes ? InC * 9 + 16 : 0];
+        int repaired = 0;
+        for (int o = first; o < end; o++)
+        {
+            var tau = Vector512.Create(2 * ReLUCheck.Tau(TapSums[o], BandMax[worker]));
+            float* plane = bandOut + o * BandPlane;
+            for (int r = 0; r + 1 < rows; r += 2)
+            for (int c = 0; c < OutW; c += 32)
+            {
+                float* top = plane + (long)r * OutW + c, bottom = top + OutW;
+                Vector512<float> t0 = Vector512.Load(top), t1 = Vector512.Load(top + 16);
+                Vector512<float> b0 = Vector512.Load(bottom), b1 = Vector512.Load(bottom + 16);
+                var p = Avx512F.PermuteVar16x32x2(t0, even, t1);
+                var q = Avx512F.PermuteVar16x32x2(t0, odd, t1);
+                var u = Avx512F.PermuteVar16x32x2(b0, even, b1);
+                var v = Avx512F.PermuteVar16x32x2(b0, odd, b1);
+                Vector512<float> hiTop = Vector512.Max(p, q), loTop = Vector512.Min(p, q);
+                Vector512<float> hiBottom = Vector512.Max(u, v), loBottom = Vector512.Min(u, v);
+                var largest = Vector512.Max(hiTop, hiBottom);
+                var second = Vector512.Max(Vector512.Max(loTop, loBottom), Vector512.Min(hiTop, hiBottom));
+                var near = Vector512.GreaterThan(second, Vector512<float>.Zero) & Vector512.LessThan(largest - second, tau);
+                for (uint bits = (uint)near.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+                {
+                    int col = c + 2 * BitOperations.TrailingZeroCount(bits);
+                    for (int dr = 0; dr < 2; dr++)
+                    for (int dc = 0; dc < 2; dc++)
+                        plane[(long)(r + dr) * OutW + col + dc] = Exact(own, n, y0, rows, o, r + dr, col + dc, window);
+                    repaired++;
+                }
+            }
+        }
+        if (repaired > 0) Interlocked.Add(ref ReLUCheck.WindowsRepaired, repaired);
     }
 
     private readonly WinogradRows.PlaneSet RowsSet => WinogradRows.SetFor(K, RowTiles);

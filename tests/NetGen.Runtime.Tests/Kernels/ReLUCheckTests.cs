@@ -80,6 +80,87 @@ public class ReLUCheckTests
         }
     }
 
+    /// <summary>A fused 2×2 pool in a checked training forward: on an input nearly constant along its rows (a few units in
+    /// the last place apart) each window's left and right values differ by about the tiles' rounding, which orders them
+    /// either way (unchecked, in inference, a tenth or more of the argmax are not float64's); checked, every window's argmax
+    /// is float64's (the first of equal values) and the pooled values match.</summary>
+    [Fact]
+    public void Checked_training_forward_pools_on_float64_ties()
+    {
+        if (!Avx512F.IsSupported) return;
+        const int c = 8, size = 64, half = size / 2;
+        var g = new ConvGeometry(c, size, size, c, size, size, 3, 1, 1);
+        var pool = new PoolGeometry(c, size, size, half, half, 2, 2);
+        // Each row one value, moved by up to 2 units in the last place per column: neighbours' sums differ by about the tiles'
+        // rounding, so their order is float64's only when summed again.
+        var rowValues = Random((long)c * size, 35);
+        var rng = new Random(38);
+        var x = new float[c * size * size];
+        for (int i = 0; i < c; i++)
+        for (int r = 0; r < size; r++)
+        for (int col = 0; col < size; col++)
+        {
+            float value = rowValues[i * size + r];
+            for (int k = rng.Next(5) - 2; k != 0; k -= Math.Sign(k)) value = k > 0 ? MathF.BitIncrement(value) : MathF.BitDecrement(value);
+            x[(i * size + r) * size + col] = value;
+        }
+        var w = Random((long)c * c * 9, 36);
+        var b = Random(c, 37);
+        for (int o = 0; o < c; o++) b[o] *= 0.1f;
+
+        // float64 sums rounded once, the ReLU, then each window's first largest value.
+        var y = new float[c * size * size];
+        for (int o = 0; o < c; o++)
+        for (int r = 0; r < size; r++)
+        for (int col = 0; col < size; col++)
+        {
+            double sum = b[o];
+            for (int i = 0; i < c; i++)
+            for (int u = 0; u < 3; u++)
+            for (int v = 0; v < 3; v++)
+            {
+                int yy = r + u - 1, xx = col + v - 1;
+                if (yy >= 0 && yy < size && xx >= 0 && xx < size) sum += (double)w[(o * c + i) * 9 + u * 3 + v] * x[(i * size + yy) * size + xx];
+            }
+            y[(o * size + r) * size + col] = Math.Max((float)sum, 0f);
+        }
+        var expected = new int[c * half * half];
+        for (int o = 0; o < c; o++)
+        for (int pr = 0; pr < half; pr++)
+        for (int pc = 0; pc < half; pc++)
+        {
+            int best = 2 * pr * size + 2 * pc;
+            foreach (int at in new[] { 2 * pr * size + 2 * pc + 1, (2 * pr + 1) * size + 2 * pc, (2 * pr + 1) * size + 2 * pc + 1 })
+                if (y[o * size * size + at] > y[o * size * size + best]) best = at;
+            expected[(o * half + pr) * half + pc] = best;
+        }
+
+        var (_, plain) = Run(training: false);
+        int against = Enumerable.Range(0, expected.Length).Count(j => plain[j] != expected[j]);
+        Assert.True(against > expected.Length / 10, $"unchecked tiles of 4×4: only {against} of {expected.Length} argmax against float64's");
+
+        long before = Interlocked.Read(ref ReLUCheck.WindowsRepaired);
+        var (values, indices) = Run(training: true);
+        long windows = Interlocked.Read(ref ReLUCheck.WindowsRepaired) - before;
+        Assert.True(windows >= expected.Length / 4, $"{windows} windows summed again of {expected.Length}");
+        for (int j = 0; j < expected.Length; j++)
+        {
+            int o = j / (half * half);
+            Assert.True(indices[j] == expected[j], $"window {j}: argmax {indices[j]} against float64's {expected[j]}");
+            float want = y[o * size * size + expected[j]];
+            Assert.True(Math.Abs(values[j] - want) <= 1e-5f * (1 + Math.Abs(want)), $"window {j}: {values[j]} against {want}");
+        }
+
+        (float[] Values, int[] Indices) Run(bool training)
+        {
+            var pooled = new float[c * half * half];
+            var argmax = new int[c * half * half];
+            using var mode = training ? KernelModes.TrainingForward() : default;
+            Conv2dKernel.ForwardPooled(x, w, b, pooled, argmax, 1, g, pool, relu: true);
+            return (pooled, argmax);
+        }
+    }
+
     /// <summary>Exact gathers 8 input channels at a time: the same sum as the plain loop, flipped or not, with a remainder.</summary>
     [Fact]
     public unsafe void Exact_matches_the_plain_sum()
