@@ -28,11 +28,10 @@ internal static unsafe class ReLUCheck
     /// <summary>Pool windows whose values were summed again (CorrelationBandJob.CheckWindows), over every call.</summary>
     public static long WindowsRepaired;
 
-    /// <summary>Where a StoreOutput call appends the outputs it flags: offsets from its dst, and the sums before the ReLU.</summary>
-    public readonly struct Flags(int* offsets, float* sums)
+    /// <summary>Where a StoreOutput call appends the outputs it flags: their offsets from its dst (Capacity of them).</summary>
+    public readonly struct Flags(int* offsets)
     {
         public readonly int* Offsets = offsets;
-        public readonly float* Sums = sums;
     }
 
     /// <summary>tau for an output channel whose weights' magnitudes sum to tapSum, on a band whose largest input is bandMax.</summary>
@@ -66,10 +65,10 @@ internal static unsafe class ReLUCheck
         var n2 = Near(c2, bias, t);
         var n3 = Near(c3, bias, t);
         if ((n0 | n1 | n2 | n3) == Vector512<float>.Zero) return count;
-        count = Append(n0, c0 + bias, at, flags, count);
-        count = Append(n1, c1 + bias, at + 1, flags, count);
-        count = Append(n2, c2 + bias, at + 2, flags, count);
-        return Append(n3, c3 + bias, at + 3, flags, count);
+        count = Append(n0, at, flags, count);
+        count = Append(n1, at + 1, flags, count);
+        count = Append(n2, at + 2, flags, count);
+        return Append(n3, at + 3, flags, count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -77,14 +76,10 @@ internal static unsafe class ReLUCheck
         Vector512.AndNot(Vector512.LessThan(Vector512.Abs(c + bias), tau), Vector512.Equals(c, Vector512<float>.Zero));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int Append(Vector512<float> near, Vector512<float> sums, long at, Flags flags, int count)
+    private static int Append(Vector512<float> near, long at, Flags flags, int count)
     {
         for (uint bits = (uint)near.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-        {
-            int lane = BitOperations.TrailingZeroCount(bits);
-            flags.Offsets[count] = (int)(at + 4 * lane);
-            flags.Sums[count++] = sums.GetElement(lane);
-        }
+            flags.Offsets[count++] = (int)(at + 4 * BitOperations.TrailingZeroCount(bits));
         return count;
     }
 

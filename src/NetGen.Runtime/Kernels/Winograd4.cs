@@ -292,8 +292,8 @@ internal static unsafe class Winograd4
     /// columns first (into scratch, 24 vectors), then along the rows, whose 4 outputs per tile are interleaved into 4 vectors.
     /// Not inlined: inside the caller's loops the JIT ran out of integer registers and reloaded a pointer per row.
     /// With a positive <paramref name="tau"/> (ReLUCheck) every output whose sum before the ReLU lies within tau of zero, but
-    /// for exact zeros before the bias (an all-zero patch: no rounding), has its offset from dst and that sum appended to
-    /// `flagged` (at most 256, the 16 tiles' outputs); returns how many.</summary>
+    /// for exact zeros before the bias (an all-zero patch: no rounding), has its offset from dst appended to `flagged` (at
+    /// most 256, the 16 tiles' outputs; looked for only where the smallest |sum| is within tau); returns how many.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int StoreOutput(float* m, int productStride, int q0, int tw, float bias, bool relu, float* dst, float* gate,
         float* scratch, float tau = 0, ReLUCheck.Flags flagged = default)

@@ -58,8 +58,8 @@ internal unsafe partial struct CorrelationBandJob
         float* outputScratch = products + Winograd4.ProductFloats;
         int tw = OutW / tile, tiles = rows / tile * tw, vectors = (tiles + 15) / 16;
         // A checked ReLU's flagged outputs (ReLUCheck), summed again from the packed band.
-        var flagged = stackalloc int[TapSums != null ? 2 * ReLUCheck.Capacity : 0];
-        var flags = new ReLUCheck.Flags(flagged, (float*)(flagged + ReLUCheck.Capacity));
+        var flagged = stackalloc int[TapSums != null ? ReLUCheck.Capacity : 0];
+        var flags = new ReLUCheck.Flags(flagged);
         float bandMax = TapSums != null ? BandMax[worker] : 0;
         int repaired = 0;
         // Chunks outermost: a chunk's transformed input (the products × input channels × 96 tiles) stays in L2 while every
