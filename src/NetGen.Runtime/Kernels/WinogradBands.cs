@@ -57,7 +57,7 @@ internal unsafe partial struct CorrelationBandJob
         float* u = Winograd4x4 ? RowsWeights : own.Get<float>(ScratchSlot.ThreadTransformedWeights, weightFloats * 4 * CoBlocks);
         float* outputScratch = products + Winograd4.ProductFloats;
         int tw = OutW / tile, tiles = rows / tile * tw, vectors = (tiles + 15) / 16;
-        // A checked ReLU's flagged outputs (ReLUCheck), summed again from the packed band.
+        // A checked ReLU's flagged outputs (ReLUCheck), summed again from the band's input.
         var flagged = stackalloc int[TapSums != null ? ReLUCheck.Capacity : 0];
         var flags = new ReLUCheck.Flags(flagged);
         float bandMax = TapSums != null ? BandMax[worker] : 0;
