@@ -14,19 +14,23 @@ public class ReLUCheckTests
 {
     private const int InC = 16, OutC = 8, Size = 64;
 
+    /// <summary>64×64 (one or two bands), and a tall plane at batch 2 (several bands, the last one shorter, a second sample).</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Checked_training_forward_takes_float64_decisions(bool transposed)
+    [InlineData(false, 64, 1)]
+    [InlineData(true, 64, 1)]
+    [InlineData(false, 132, 2)]
+    [InlineData(true, 132, 2)]
+    public void Checked_training_forward_takes_float64_decisions(bool transposed, int height, int batch)
     {
         if (!Avx512F.IsSupported) return;
-        var g = new ConvGeometry(InC, Size, Size, OutC, Size, Size, 3, 1, 1);
-        var x = Random((long)InC * Size * Size, 31);
+        var g = new ConvGeometry(InC, height, Size, OutC, height, Size, 3, 1, 1);
+        var plane = height * Size;
+        var x = Random((long)batch * InC * plane, 31);
         var w = Random((long)InC * OutC * 9, 32);
-        var plane = Size * Size;
+        for (int n = 0; n < batch; n++)
         for (int i = 8; i < InC; i++)
         for (int p = 0; p < plane; p++)
-            x[i * plane + p] = 3 * x[(i - 8) * plane + p];
+            x[(n * InC + i) * plane + p] = 3 * x[(n * InC + i - 8) * plane + p];
         // Conv2d weights are [out][in][3][3], ConvTranspose2d's [in][out][3][3].
         int At(int o, int i, int tap) => transposed ? (i * OutC + o) * 9 + tap : (o * InC + i) * 9 + tap;
         for (int o = 0; o < OutC; o++)
@@ -36,9 +40,10 @@ public class ReLUCheckTests
         var b = new float[OutC];
 
         // float64 sums of the float32 inputs: a correlation, or for the transposed layer the flipped kernel.
-        var exact = new double[OutC * plane];
+        var exact = new double[batch * OutC * plane];
+        for (int n = 0; n < batch; n++)
         for (int o = 0; o < OutC; o++)
-        for (int r = 0; r < Size; r++)
+        for (int r = 0; r < height; r++)
         for (int c = 0; c < Size; c++)
         {
             double sum = 0;
@@ -47,11 +52,11 @@ public class ReLUCheckTests
             for (int v = 0; v < 3; v++)
             {
                 int yy = r + u - 1, xx = c + v - 1;
-                if (yy < 0 || yy >= Size || xx < 0 || xx >= Size) continue;
+                if (yy < 0 || yy >= height || xx < 0 || xx >= Size) continue;
                 int tap = transposed ? (2 - u) * 3 + 2 - v : u * 3 + v;
-                sum += (double)w[At(o, i, tap)] * x[i * plane + yy * Size + xx];
+                sum += (double)w[At(o, i, tap)] * x[(n * InC + i) * plane + yy * Size + xx];
             }
-            exact[o * plane + r * Size + c] = sum;
+            exact[(n * OutC + o) * plane + r * Size + c] = sum;
         }
 
         var inference = Run(training: false);
@@ -72,10 +77,10 @@ public class ReLUCheckTests
 
         float[] Run(bool training)
         {
-            var y = new float[OutC * plane];
+            var y = new float[batch * OutC * plane];
             using var mode = training ? KernelModes.TrainingForward() : default;
-            if (transposed) ConvTranspose2dKernel.Forward(x, w, b, y, 1, g, relu: true);
-            else Conv2dKernel.Forward(x, w, b, y, 1, g, relu: true);
+            if (transposed) ConvTranspose2dKernel.Forward(x, w, b, y, batch, g, relu: true);
+            else Conv2dKernel.Forward(x, w, b, y, batch, g, relu: true);
             return y;
         }
     }
