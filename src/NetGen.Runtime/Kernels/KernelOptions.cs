@@ -126,8 +126,8 @@ public static class KernelModes
 {
     /// <summary>A training-mode forward (every network's): until the scope is disposed, 3×3 layers called from this thread run
     /// Winograd in tiles of 2×2 outputs, not 4×4 (Winograd4), as the backward and inference may, unless the call's ReLU is
-    /// fused and checked (ReLUCheck: every output within the tiles' rounding bound of zero summed again in float64) and no
-    /// pool is. The tiles of 4×4 round 5–8× more than the 2×2 ones (2.6–3.4× the direct sums' max error); unchecked in a
+    /// fused and checked (ReLUCheck: every output within the tiles' rounding bound of zero, and every fused 2×2 pool window
+    /// whose two largest values are that close, summed again in float64). The tiles of 4×4 round 5–8× more than the 2×2 ones (2.6–3.4× the direct sums' max error); unchecked in a
     /// training forward they flip ReLU and pool decisions near zero, which the backward then routes: measured on the tiny
     /// hourglass at 256×256 (session 13), every gradient 2e-5–1.2e-4 from float64 (relative to each tensor's largest entry;
     /// libtorch float32 0.7–2.3e-6), against 1–3e-7 with 2×2 in the training forward; with the check (session 15, 8 seeds)

@@ -35,7 +35,7 @@ internal static unsafe class ReLUCheck
     }
 
     /// <summary>tau for an output channel whose weights' magnitudes sum to tapSum, on a band whose largest input is bandMax.</summary>
-    public static float Tau(float tapSum, float bandMax) => (float)(TauFactor * Math.Pow(2, -24) * tapSum * bandMax);
+    public static float Tau(float tapSum, float bandMax) => (float)(TauFactor / (1 << 24) * tapSum * bandMax);
 
     /// <summary>Winograd4.StoreOutput's flags, where one of its sums lay within tau of zero: its 4 rows of 16 tiles' sums again
     /// from the columns' transform it left in scratch (Flag), the first row at offset at, rows width apart.</summary>

@@ -7,8 +7,9 @@
 // vector. Bᵀ and Aᵀ hold small integers and halves (exact in float), G's fractions (⅓, 16/15, …) are applied to the weights
 // in float64 once per call. It rounds more than F(2×2, 3×3) (2.6–3.4× the direct sums' max error; the tests bound it), so in
 // a training forward (KernelModes.TrainingForward), where the rounding moves ReLU and pool decisions, it runs only where the
-// call's ReLU is fused and checked (ReLUCheck: outputs near zero summed again in float64) and no pool decides; other training
-// forwards keep F(2×2, 3×3), as KernelOptions.PairsOnly / NETGEN_ROW_TILES=2 force; the backward and inference take 4×4.
+// call's ReLU is fused and checked (ReLUCheck: outputs near zero, and a fused 2×2 pool's near-ties, summed again in
+// float64); other training forwards keep F(2×2, 3×3), as KernelOptions.PairsOnly / NETGEN_ROW_TILES=2 force; the backward
+// and inference take 4×4.
 // The weight gradient's transpose, F(3×3, 4×4), is WinogradWeightGradient's with these tables.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -58,8 +59,8 @@ internal static unsafe class Winograd4
     /// zeros), g(u, v) = W(o, i, u, v), or W(o, i, 2 − u, 2 − v) when `flip`: Σ over the 9 taps of g·(G ⊗ G) in float64
     /// (TapProducts), rounded once. With Vector512 the 36 sums of an input channel are 5 vectors of 8 doubles, 9 multiply-adds
     /// each; the two-stage scalar loop (G·g, then ·Gᵀ) had taken 7 % of the tiny net's train step (perf, 2 threads: a
-    /// transform per layer and pass).</summary>
-    /// With <paramref name="tapSums"/>, tapSums[o] = Σ_{i, tap} |W(o, i, tap)| as well (ReLUCheck's bound).
+    /// transform per layer and pass). With <paramref name="tapSums"/>, tapSums[o] = Σ_{i, tap} |W(o, i, tap)| as well
+    /// (ReLUCheck's bound).</summary>
     public static void TransformWeights(WeightView w, bool flip, int block, int outC, int inC, float* u, float* tapSums = null)
     {
         bool vector = Vector512.IsHardwareAccelerated;
