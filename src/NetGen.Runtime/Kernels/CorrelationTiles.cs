@@ -312,6 +312,23 @@ internal unsafe struct MemorySink : ITileSink
     public readonly void Put(int channel, int vector, Vector512<float> value) => value.Store(Tile + channel * Width + 16 * vector);
 }
 
+/// <summary>tile[channel·Width + 16·vector ..] += value: a later block of a sum's terms.</summary>
+internal unsafe struct AddingSink : ITileSink
+{
+    public float* Tile;
+    public int Width;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector512<float> Initial(int channel) => default;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Put(int channel, int vector, Vector512<float> value)
+    {
+        float* at = Tile + channel * Width + 16 * vector;
+        (Vector512.Load(at) + value).Store(at);
+    }
+}
+
 /// <summary>Accumulates channel j from its bias and stores its vector m (clamped at zero when Relu) at output j through
 /// placement m; channels from Channels on are dropped.</summary>
 internal unsafe struct PlacedSink : ITileSink

@@ -38,17 +38,17 @@ internal static unsafe class Winograd
 
     /// <summary>One of the 16 products over `count` consecutive vectors (at most 6): the 4-channel grid tiles with rows of 16
     /// columns, each tap of `taps` one more term of the sum.</summary>
-    public static void Products(int count, float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3,
-        ref MemorySink sink)
+    public static void Products<TSink>(int count, float* input, int* taps, int* weights, int tapCount, float* w0, float* w1, float* w2, float* w3,
+        ref TSink sink) where TSink : struct, ITileSink
     {
         switch (count)
         {
-            case 6: CorrelationTiles.Grid512<Grid6x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 5: CorrelationTiles.Grid512<Grid5x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 4: CorrelationTiles.Grid512<Grid4x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 3: CorrelationTiles.Grid512<Grid3x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            case 2: CorrelationTiles.Grid512<Grid2x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
-            default: CorrelationTiles.Grid512<Grid1x1, MemorySink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 6: CorrelationTiles.Grid512<Grid6x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 5: CorrelationTiles.Grid512<Grid5x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 4: CorrelationTiles.Grid512<Grid4x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 3: CorrelationTiles.Grid512<Grid3x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            case 2: CorrelationTiles.Grid512<Grid2x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
+            default: CorrelationTiles.Grid512<Grid1x1, TSink>(input, 16, taps, weights, tapCount, w0, w1, w2, w3, ref sink); break;
         }
     }
 

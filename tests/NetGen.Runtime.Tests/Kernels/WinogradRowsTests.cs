@@ -26,6 +26,8 @@ public class WinogradRowsTests
         { 9, 10, 7, 13, 16, 3 },
         // A tall plane: several bands per sample, the last shorter.
         { 16, 16, 7, 70, 32, 1 },
+        // 17 input channels: 119 terms, summed in two blocks of 60 and 59.
+        { 17, 12, 7, 6, 32, 1 },
         // A wide row (SegNet's 240 columns: 120 tiles, a chunk's last vector half full).
         { 12, 16, 7, 3, 240, 1 },
         // SegNet-Basic's 120- and 60-column rows (60 and 30 tiles: 8 at a time straddle rows), 45 rows.
