@@ -47,6 +47,8 @@ void Run()
             FmaPeak.Run(Arg(1, 2));
             break;
         default:
+            // The peak the %-of-peak column divides by, measured before any engine's threads exist.
+            Console.WriteLine($"peak for the % peak column: {FmaPeak.Gflops} GFLOP/s ({FmaPeak.Source})");
             BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
             break;
     }

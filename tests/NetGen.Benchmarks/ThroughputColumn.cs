@@ -3,7 +3,6 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using NetGen.Diagnostics;
 
 namespace NetGen.Benchmarks;
 
@@ -15,8 +14,8 @@ public interface IFlopCount
 
 public sealed class ThroughputColumn(bool percentOfPeak) : IColumn
 {
-    /// <summary>The 2-thread FMA peak the percentages are against (measure it here with `--peak`).</summary>
-    public const double PeakGflops = LayerProfile.DefaultPeakGflops;
+    /// <summary>The 2-thread FMA peak the percentages are against: measured once per process (see FmaPeak.Gflops).</summary>
+    public static double PeakGflops => Modes.FmaPeak.Gflops;
 
     public string Id => percentOfPeak ? "PercentOfPeak" : "Gflops";
     public string ColumnName => percentOfPeak ? "% peak" : "GFLOP/s";
@@ -25,7 +24,7 @@ public sealed class ThroughputColumn(bool percentOfPeak) : IColumn
     public int PriorityInCategory => percentOfPeak ? 1 : 0;
     public bool IsNumeric => true;
     public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => percentOfPeak ? $"GFLOP/s as a percentage of {PeakGflops} GFLOP/s" : "Arithmetic rate: FLOPs of one invocation / mean time";
+    public string Legend => percentOfPeak ? $"GFLOP/s as a percentage of {PeakGflops} GFLOP/s ({Modes.FmaPeak.Source})" : "Arithmetic rate: FLOPs of one invocation / mean time";
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     public bool IsAvailable(Summary summary) => true;

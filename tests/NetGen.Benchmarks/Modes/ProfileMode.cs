@@ -9,6 +9,8 @@ public static class ProfileMode
 {
     public static void Run(string network, int iterations, int batch, bool training)
     {
+        // The peak the percentages divide by, measured before the network's worker threads exist.
+        double peak = ThroughputColumn.PeakGflops;
         var runner = new NetGenRunner(new Workload(network, batch));
         Action step = training ? runner.TrainStep : () => runner.Inference();
         // Enough calls for tiered compilation to reach its optimized code (30 calls, then a background recompile after a
@@ -23,7 +25,8 @@ public static class ProfileMode
         for (int i = 0; i < iterations; i++) step();
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds / iterations;
         Console.WriteLine($"{network} ×{batch} {(training ? "train step" : "inference")}, unprofiled: {ms:0.00} ms per step, " +
-                          $"{flops / ms / 1e6:0.0} GFLOP/s, {flops / ms / 1e6 / ThroughputColumn.PeakGflops:P1} of {ThroughputColumn.PeakGflops} GFLOP/s");
+                          $"{flops / ms / 1e6:0.0} GFLOP/s, {flops / ms / 1e6 / peak:P1} of {peak} GFLOP/s " +
+                          $"({FmaPeak.Source})");
 
         if (training)
         {
@@ -45,6 +48,6 @@ public static class ProfileMode
         for (int i = 0; i < iterations; i++) step();
         profiled.Profile = null;
         Console.WriteLine();
-        Console.Write(profile.Report(ThroughputColumn.PeakGflops));
+        Console.Write(profile.Report(peak));
     }
 }
