@@ -15,8 +15,9 @@ public static class FmaPeak
     private static readonly Lazy<(double Gflops, string Source)> TwoThreads = new(MeasureTwoThreads);
 
     /// <summary>The 2-thread peak the `% peak` columns divide by: NETGEN_PEAK_GFLOPS where set, else measured once per
-    /// process (the best of 3 rounds of ~0.2 s: on a busy host it moves by a few %, so every table states the value it used),
-    /// else (no AVX-512) the development machine's LayerProfile.DefaultPeakGflops.</summary>
+    /// process (the best of 4 rounds of ~0.5 s after a warm-up, ~2.5 s in all: rounds of 0.1 s read 325–330 where `--peak 2`
+    /// read 345; on a busy host it moves by a few %, so every table states the value it used), else (no AVX-512) the
+    /// development machine's LayerProfile.DefaultPeakGflops.</summary>
     public static double Gflops => TwoThreads.Value.Gflops;
 
     /// <summary>Where Gflops comes from, for the tables' legends.</summary>
@@ -28,9 +29,9 @@ public static class FmaPeak
                 System.Globalization.CultureInfo.InvariantCulture, out double set) && set > 0)
             return (set, "NETGEN_PEAK_GFLOPS");
         if (!Avx512F.IsSupported) return (NetGen.Diagnostics.LayerProfile.DefaultPeakGflops, "the development machine's, no AVX-512 here");
-        Measure(2, Iterations / 20);
+        Measure(2, Iterations / 8);
         double best = 0;
-        for (int round = 0; round < 3; round++) best = Math.Max(best, Measure(2, Iterations / 20));
+        for (int round = 0; round < 4; round++) best = Math.Max(best, Measure(2, Iterations / 4));
         return (Math.Round(best), "measured at start, Vector512 FMA on 2 threads");
     }
 
