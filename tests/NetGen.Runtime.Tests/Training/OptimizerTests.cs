@@ -67,6 +67,42 @@ public class OptimizerTests
         Assert.Equal(2f - 0.5f * 0.2f, parameters[0].Value[0], 6);
     }
 
+    [Theory]
+    [InlineData(0f, false)]
+    [InlineData(0.9f, false)]
+    [InlineData(0.9f, true)]
+    public void Sgd_vector_paths_give_the_scalar_formula_bit_for_bit(float momentum, bool nesterov)
+    {
+        // 37 elements: two 16-lane vectors (four 8-lane ones) and a scalar tail; three steps (the first sets the buffer).
+        const int n = 37;
+        var parameters = new ParameterSet([new("conv1.weight", [n, 1, 1, 1], 0, true)]);
+        var p = parameters[0];
+        var random = new Random(5);
+        for (int j = 0; j < n; j++) p.Value[j] = (float)(random.NextDouble() * 4 - 2);
+        var expected = p.Value.ToArray();
+        var buffer = new float[n];
+        var sgd = new Sgd(0.3, momentum: momentum, weightDecay: 0.07, nesterov: nesterov, dampening: nesterov ? 0 : 0.25);
+        float lr = 0.3f, decay = 0.07f, keep = nesterov ? 1f : 0.75f;
+        for (int step = 1; step <= 3; step++)
+        {
+            for (int j = 0; j < n; j++) p.Grad[j] = (float)(random.NextDouble() - 0.5);
+            for (int j = 0; j < n; j++)
+            {
+                float g = p.Grad[j] + decay * expected[j];
+                if (momentum != 0)
+                {
+                    buffer[j] = step == 1 ? g : momentum * buffer[j] + keep * g;
+                    g = nesterov ? g + momentum * buffer[j] : buffer[j];
+                }
+                expected[j] -= lr * g;
+            }
+            sgd.Step(parameters);
+            for (int j = 0; j < n; j++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(p.Value[j]),
+                    $"step {step}, element {j}: {p.Value[j]:R}, expected {expected[j]:R}");
+        }
+    }
+
     [Fact]
     public void Optimizer_is_bound_to_one_parameter_set()
     {
