@@ -13,6 +13,9 @@ public static class BenchmarkNetworks
 
     public static IReadOnlyList<string> All => ["SegNet360x480", "SegNet180x240", "Tiny64", "Tiny256"];
 
+    /// <summary>Networks only the quick modes run by name (`--profile Wide128`): no reference engine builds them.</summary>
+    public static IReadOnlyList<string> ProfileOnly => ["Wide128"];
+
     /// <summary>The names the benchmarks and the quick modes iterate over: all of them, or the comma-separated subset in
     /// NETGEN_BENCH_NETWORKS (BenchmarkDotNet's --filter selects methods, not parameter values).</summary>
     public static IEnumerable<string> Names =>
@@ -26,7 +29,8 @@ public static class BenchmarkNetworks
         "SegNet180x240" => StandardNetworks.SegNetBasic(180, 240),
         "Tiny64" => StandardNetworks.TinyHourglass(64),
         "Tiny256" => StandardNetworks.TinyHourglass(256),
-        _ => throw new ArgumentException($"unknown network '{name}'; known: {string.Join(", ", All)}", nameof(name)),
+        "Wide128" => new WideHourglass128(1).Info,
+        _ => throw new ArgumentException($"unknown network '{name}'; known: {string.Join(", ", All.Concat(ProfileOnly))}", nameof(name)),
     };
 
     /// <summary>The generated NetGen network for <paramref name="name"/>, with buffers for <paramref name="maxBatch"/> samples.</summary>
@@ -36,7 +40,8 @@ public static class BenchmarkNetworks
         "SegNet180x240" => new SegNetBasic180(maxBatch),
         "Tiny64" => new TinyHourglass64(maxBatch),
         "Tiny256" => new TinyHourglass256(maxBatch),
-        _ => throw new ArgumentException($"unknown network '{name}'; known: {string.Join(", ", All)}", nameof(name)),
+        "Wide128" => new WideHourglass128(maxBatch),
+        _ => throw new ArgumentException($"unknown network '{name}'; known: {string.Join(", ", All.Concat(ProfileOnly))}", nameof(name)),
     };
 
     public static ParameterSet Parameters(NetworkInfo network) => StandardNetworks.Parameters(network, Seed);

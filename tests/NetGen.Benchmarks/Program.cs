@@ -2,7 +2,8 @@
 // `--filter *TrainStep*`; NETGEN_BENCH_NETWORKS=Tiny64,SegNet180x240 narrows the networks). Modes:
 //   --check                      the NetGen-vs-libtorch/ORT checks for every workload, nothing timed
 //   --sanity [iterations]        a quick Stopwatch timing of every engine on every workload
-//   --profile NET [it] [N] [train]  per-layer profile of one NetGen network (NET: SegNet360x480, SegNet180x240, Tiny64, Tiny256)
+//   --profile NET [it] [N] [train]  per-layer profile of one NetGen network (NET: SegNet360x480, SegNet180x240, Tiny64, Tiny256,
+//                                or Wide128, a 64-128-256-channel hourglass on 128×128 run by this mode only)
 //   --peak [threads]             the machine's AVX-512 FMA peak
 using System.Globalization;
 using BenchmarkDotNet.Running;

@@ -26,8 +26,15 @@ internal static unsafe class Winograd
     // Bytes of a band's transformed input that should stay in L2 (1 MB per core on Zen 4) while its chunks are read.
     private const int TransformedBytes = 384 << 10;
 
-    /// <summary>Most rows of a band (even) whose transformed input, 16 products of every input channel, fits TransformedBytes.</summary>
-    public static int MaxRows(int inC, int outW) => Math.Max(2, TransformedBytes / (16 * sizeof(float) * inC * (outW / 2)) * 2);
+    /// <summary>Most rows of a band (even) whose transformed input, 16 products of every input channel, fits TransformedBytes,
+    /// but at least a whole chunk of tiles (6 vectors), as Winograd4.MaxRows: 128→256 and 256→128 on 32×32 (a 64-128-256
+    /// hourglass, `--profile Wide128`) had bands of 2 and 4 rows, one and two vectors of tiles, their products' grid tiles
+    /// 4 and 8 accumulators wide.</summary>
+    public static int MaxRows(int inC, int outW)
+    {
+        int tw = outW / 2;
+        return Math.Max((ChunkTiles + tw - 1) / tw * 2, TransformedBytes / (16 * sizeof(float) * inC * tw) * 2);
+    }
 
     /// <summary>Whether the band engine runs this stride-1 correlation by Winograd: Vector512, a 3×3 kernel with one padding
     /// (output as large as the input), even height, width a multiple of 16 (so 8 tiles never straddle a row), and at least 8

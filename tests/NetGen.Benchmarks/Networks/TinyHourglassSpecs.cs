@@ -23,3 +23,15 @@ public sealed partial class TinyHourglass64;
 [ConvTranspose2d(16, 3, Padding = 1)] [ReLU]
 [Classifier]
 public sealed partial class TinyHourglass256;
+
+// A wider hourglass for the profile only (`--profile Wide128`; not in the suite): 3×3 convs 64-128-256 on an RGB 128×128
+// image, the layer widths of a U-Net's upper levels, where the products' terms (input channels) no longer fit L1.
+[Network(InputChannels = 3, Height = 128, Width = 128, Classes = 4)]
+[Conv2d(64, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(128, 3, Padding = 1)] [ReLU] [MaxPool2d(2)]
+[Conv2d(256, 3, Padding = 1)] [ReLU]
+[ConvTranspose2d(128, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(64, 3, Padding = 1)] [ReLU] [MaxUnpool2d]
+[ConvTranspose2d(64, 3, Padding = 1)] [ReLU]
+[Classifier]
+public sealed partial class WideHourglass128;

@@ -30,6 +30,9 @@ public class WinogradTests
         { 8, 10, 6, 48, 3 },
         // More input than output channels, 2 rows (one tile row).
         { 64, 12, 2, 16, 2 },
+        // 128 input channels on rows of 32: bands of 12 rows (a whole chunk of tiles, more than the transformed-input budget
+        // alone allows), the last one 4 rows.
+        { 128, 16, 40, 32, 1 },
         // Rows of a multiple of 64 and heights of a multiple of 4 take tiles of 4×4 (Winograd4), 16→16 on 64×64 above too:
         // a tall plane (several bands, the last one shorter) with 9 input and 10 output channels; 2 rows of 2 vectors; one
         // tile row of 4 vectors, batch 3.
@@ -106,6 +109,19 @@ public class WinogradTests
         DwIsRepeatable(512, ConvCase.Conv(16, 32, 3, 1, 1, 32, 32), 1);
         DwIsRepeatable(512, ConvCase.Conv(16, 16, 3, 1, 1, 66, 64), 2);
         DwIsRepeatable(512, ConvCase.Conv(9, 24, 3, 1, 1, 10, 48), 3);
+    }
+
+    [Theory]
+    [InlineData(256, 32)]
+    [InlineData(128, 32)]
+    [InlineData(512, 16)]
+    [InlineData(16, 64)]
+    public void Bands_hold_a_whole_chunk_of_tiles_however_many_input_channels(int inC, int outW)
+    {
+        int rows = Winograd.MaxRows(inC, outW);
+        Assert.True(rows % 2 == 0, $"{rows} rows: not whole 2×2 tiles");
+        Assert.True(rows / 2 * (outW / 2) >= Winograd.ChunkTiles, $"{rows} rows of {outW / 2} tiles: less than a chunk");
+        Assert.True(Winograd4.MaxRows(inC, 4 * outW) / 4 * outW >= Winograd.ChunkTiles);
     }
 
     [Fact]
