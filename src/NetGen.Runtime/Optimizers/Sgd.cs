@@ -1,5 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay, exactly as torch.optim.SGD.
 using System.Runtime.Intrinsics;
+using NetGen.Kernels;
+using NetGen.Losses;
 using NetGen.Model;
 
 namespace NetGen.Optimizers;
@@ -62,48 +64,33 @@ public sealed class Sgd : IOptimizer
         int n = value.Length, j = 0;
         fixed (float* v = value, g = grad, b = buffer)
         {
-            if (Vector512.IsHardwareAccelerated)
+            var update = new Elements(v, g, b, lr, decay, mu, keep, first, nesterov);
+            if (Vector512.IsHardwareAccelerated) j = update.Run<Lanes512, Vector512<float>>(0, n);
+            else if (Vector256.IsHardwareAccelerated) j = update.Run<Lanes256, Vector256<float>>(0, n);
+            update.Run<Lanes1, float>(j, n);
+        }
+    }
+
+    private readonly unsafe struct Elements(float* v, float* g, float* b, float lr, float decay, float mu, float keep, bool first, bool nesterov)
+    {
+        /// <summary>Elements [from, from + whole vectors up to to); returns where it stopped.</summary>
+        public int Run<TLanes, TV>(int from, int to) where TLanes : ILanes<TV> where TV : struct
+        {
+            TV vLr = TLanes.Create(lr), vDecay = TLanes.Create(decay), vMu = TLanes.Create(mu), vKeep = TLanes.Create(keep);
+            int j = from;
+            for (; j + TLanes.Count <= to; j += TLanes.Count)
             {
-                var vLr = Vector512.Create(lr); var vDecay = Vector512.Create(decay); var vMu = Vector512.Create(mu); var vKeep = Vector512.Create(keep);
-                for (; j + 16 <= n; j += 16)
-                {
-                    var x = Vector512.Load(v + j);
-                    var d = Vector512.Load(g + j) + vDecay * x;
-                    if (mu != 0)
-                    {
-                        var m = first ? d : vMu * Vector512.Load(b + j) + vKeep * d;
-                        m.Store(b + j);
-                        d = nesterov ? d + vMu * m : m;
-                    }
-                    (x - vLr * d).Store(v + j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var vLr = Vector256.Create(lr); var vDecay = Vector256.Create(decay); var vMu = Vector256.Create(mu); var vKeep = Vector256.Create(keep);
-                for (; j + 8 <= n; j += 8)
-                {
-                    var x = Vector256.Load(v + j);
-                    var d = Vector256.Load(g + j) + vDecay * x;
-                    if (mu != 0)
-                    {
-                        var m = first ? d : vMu * Vector256.Load(b + j) + vKeep * d;
-                        m.Store(b + j);
-                        d = nesterov ? d + vMu * m : m;
-                    }
-                    (x - vLr * d).Store(v + j);
-                }
-            }
-            for (; j < n; j++)
-            {
-                float d = g[j] + decay * v[j];
+                TV x = TLanes.Load(v + j);
+                TV d = TLanes.Add(TLanes.Load(g + j), TLanes.Multiply(vDecay, x));
                 if (mu != 0)
                 {
-                    b[j] = first ? d : mu * b[j] + keep * d;
-                    d = nesterov ? d + mu * b[j] : b[j];
+                    TV m = first ? d : TLanes.Add(TLanes.Multiply(vMu, TLanes.Load(b + j)), TLanes.Multiply(vKeep, d));
+                    TLanes.Store(m, b + j);
+                    d = nesterov ? TLanes.Add(d, TLanes.Multiply(vMu, m)) : m;
                 }
-                v[j] -= lr * d;
+                TLanes.Store(TLanes.Subtract(x, TLanes.Multiply(vLr, d)), v + j);
             }
+            return j;
         }
     }
 }
