@@ -47,6 +47,12 @@ internal static unsafe class CorrelationBands
         // A one-channel 3×3 layer (a grayscale network's first) runs its nine taps for every output channel at once, a band
         // per task: see CorrelationBandJob.RunNineTaps.
         bool nineTaps = path == VectorPath.Vector512 && inC * k * k == 9 && outW >= 16;
+        // A 2- or 3-channel 3×3 layer (an RGB network's first) with its ReLU and a 2×2, stride-2 pool after it takes the nine-tap
+        // rows' pooled form too, its taps channel by channel (RunTapsPooled): no band buffer, no pass over it.
+        bool pooledTaps = path == VectorPath.Vector512 && k == 3 && inC is 2 or 3 && pool != null && pool->Pool.Kernel == 2
+            && pool->Pool.Stride == 2 && relu && outW >= 32 && outW % 2 == 0 && gate == null && gather == null && classify == null
+            && unpool == null;
+        nineTaps |= pooledTaps;
         int planBlocks = nineTaps ? 1 : coBlocks;
         // Rows of 16, 32 or 48 outputs take tiles of whole rows (CorrelationBandJob.RunGrid): no padding columns computed.
         // Their bands are still planned as for 96-position tiles: costed by whole-row tiles, the plans took 3- to 6-row
@@ -162,12 +168,13 @@ internal static unsafe class CorrelationBands
         };
         if (nineTaps)
         {
-            float* nine = job.NineTapWeights = ws.Get<float>(ScratchSlot.Weights, (long)outC * CorrelationBandJob.NineTapStride);
-            for (int o = 0; o < outC; o++, nine += CorrelationBandJob.NineTapStride)
+            int stride = job.TapStride = pooledTaps ? 32 : CorrelationBandJob.NineTapStride;
+            float* nine = job.NineTapWeights = ws.Get<float>(ScratchSlot.Weights, (long)outC * stride);
+            for (int o = 0; o < outC; o++, nine += stride)
             {
                 float* row = w.Data + (long)o * w.OutStride;
-                for (int tap = 0; tap < 9; tap++) nine[tap] = row[weightIndex[tap]];
-                nine[9] = bias != null ? bias[o] : 0f;
+                for (int tap = 0; tap < tapCount; tap++) nine[tap] = row[weightIndex[tap]];
+                nine[tapCount] = bias != null ? bias[o] : 0f;
             }
         }
         int tasks = batch * plan.BandsPerSample * plan.Groups;
@@ -314,9 +321,12 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
     /// <summary>NineTaps with its ReLU and a 2×2, stride-2 pool after it, on rows of at least 32 outputs, an even number:
     /// see RunNineTapsPooled.</summary>
     public bool PoolInRegisters;
-    /// <summary>With NineTaps: per output channel, its nine weights in tap order and its bias (0 without), NineTapStride apart.</summary>
+    /// <summary>With NineTaps: per output channel, its weights in tap order (nine per input channel) and its bias (0 without),
+    /// TapStride apart.</summary>
     public float* NineTapWeights;
     public const int NineTapStride = 16;
+    /// <summary>NineTapWeights' stride: NineTapStride, or 32 for RunTapsPooled's 18 or 27 taps and bias.</summary>
+    public int TapStride;
     public WeightView Weights;
     public float* Bias;
     public float* Output, Gate;
@@ -396,7 +406,8 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         float* bandOut = BandOutFloats == 0 ? null : own.Get<float>(ScratchSlot.ThreadOutput, BandOutFloats) - (long)firstChannel * BandPlane;
         if (PoolInRegisters)
         {
-            RunNineTapsPooled(packed, n, y0, rows);
+            if (InC == 1) RunNineTapsPooled(packed, n, y0, rows);
+            else RunTapsPooled(packed, n, y0, rows);
             return;
         }
         if (ByWinograd) RunWinograd(n, y0, rows, cbStart, cbEnd, worker, own, scratch, bandOut);
@@ -636,6 +647,99 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
                 index.Store(ix);
             }
         }
+    }
+
+    /// <summary>RunNineTapsPooled for 2 or 3 input channels: per pair of output rows and 32 columns, output channels two at a
+    /// time sum their 4 vectors each (bias first, then each input channel's nine taps in order) from the band's rows in L1,
+    /// every input vector loaded once for both; then each is clamped at zero and pooled as RunNineTapsPooled does. The
+    /// convolution's output is never stored.</summary>
+    private readonly void RunTapsPooled(float* packed, int n, int y0, int rows)
+    {
+        int inC = InC, stride = TapStride, outC = OutC;
+        var g = Pooled.Pool;
+        int outW = OutW, cols = Cols, pooledW = g.OutW;
+        long pooledPlane = g.OutPlane, channelStride = (long)(rows + K - 1) * cols;
+        float* values = Pooled.Values + (long)n * outC * pooledPlane;
+        int* indices = Pooled.Indices + (long)n * outC * pooledPlane;
+        for (int r = 0; r + 1 < rows; r += 2)
+        for (int c = 0; c < outW; c += 32)
+        {
+            int c0 = Math.Min(c, outW - 32);
+            float* top = packed + (long)r * cols + c0;
+            var at = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) + Vector512.Create((y0 + r) * outW + c0);
+            long pooledAt = (long)(y0 + r) / 2 * pooledW + c0 / 2;
+            // An odd last channel runs with itself as the pair's second, stored once.
+            for (int o = 0; o < outC; o += 2)
+            {
+                int o1 = Math.Min(o + 1, outC - 1);
+                float* w0 = NineTapWeights + (long)o * stride, w1 = NineTapWeights + (long)o1 * stride;
+                TapsPair(top, channelStride, cols, inC, w0, w1, out var a0, out var b0, out var d0, out var e0, out var a1, out var b1,
+                    out var d1, out var e1);
+                PoolStore(a0, b0, d0, e0, at, outW, values + o * pooledPlane + pooledAt, indices + o * pooledPlane + pooledAt);
+                if (o1 != o)
+                    PoolStore(a1, b1, d1, e1, at, outW, values + o1 * pooledPlane + pooledAt, indices + o1 * pooledPlane + pooledAt);
+            }
+        }
+    }
+
+    // Two output channels' 4 vectors over inC input channels (bias at 9·inC, then tap t of channel i at 9·i + t): tap (u, v)
+    // meets input rows u (top row's a, b) and u + 1 (bottom row's d, e), shift v; each input vector feeds both channels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TapsPair(float* top, long channelStride, int cols, int inC, float* w0, float* w1,
+        out Vector512<float> a0, out Vector512<float> b0, out Vector512<float> d0, out Vector512<float> e0,
+        out Vector512<float> a1, out Vector512<float> b1, out Vector512<float> d1, out Vector512<float> e1)
+    {
+        a0 = b0 = d0 = e0 = Vector512.Create(w0[9 * inC]);
+        a1 = b1 = d1 = e1 = Vector512.Create(w1[9 * inC]);
+        // The nine taps written out (loops of 3 stayed loops: 8 multiply-adds and their addressing per iteration).
+        for (int i = 0; i < inC; i++, top += channelStride, w0 += 9, w1 += 9)
+        {
+            float* x1 = top + cols, x2 = x1 + cols, x3 = x2 + cols;
+            Tap2(top, x1, 0, w0[0], w1[0], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(top, x1, 1, w0[1], w1[1], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(top, x1, 2, w0[2], w1[2], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 0, w0[3], w1[3], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 1, w0[4], w1[4], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 2, w0[5], w1[5], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 0, w0[6], w1[6], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 1, w0[7], w1[7], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 2, w0[8], w1[8], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+        }
+    }
+
+    // One tap (shift v) for two channels: rows x (top outputs a, b) and y (bottom outputs d, e), two blocks of 16 each.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tap2(float* x, float* y, int v, float w0, float w1,
+        ref Vector512<float> a0, ref Vector512<float> b0, ref Vector512<float> d0, ref Vector512<float> e0,
+        ref Vector512<float> a1, ref Vector512<float> b1, ref Vector512<float> d1, ref Vector512<float> e1)
+    {
+        Vector512<float> p = Vector512.Load(x + v), q = Vector512.Load(x + 16 + v);
+        Vector512<float> s = Vector512.Load(y + v), t = Vector512.Load(y + 16 + v);
+        var k0 = Vector512.Create(w0);
+        var k1 = Vector512.Create(w1);
+        a0 = Vector512.FusedMultiplyAdd(p, k0, a0); b0 = Vector512.FusedMultiplyAdd(q, k0, b0);
+        d0 = Vector512.FusedMultiplyAdd(s, k0, d0); e0 = Vector512.FusedMultiplyAdd(t, k0, e0);
+        a1 = Vector512.FusedMultiplyAdd(p, k1, a1); b1 = Vector512.FusedMultiplyAdd(q, k1, b1);
+        d1 = Vector512.FusedMultiplyAdd(s, k1, d1); e1 = Vector512.FusedMultiplyAdd(t, k1, e1);
+    }
+
+    // A channel's 4 vectors (top row a, b; bottom row d, e) clamped at zero and pooled 2×2 in window order, a later value
+    // winning only if strictly greater (as RunNineTapsPooled): 16 pooled values and their argmax (offsets from `at`).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PoolStore(Vector512<float> a, Vector512<float> b, Vector512<float> d, Vector512<float> e, Vector512<int> at,
+        int outW, float* value, int* index)
+    {
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var zero = Vector512<float>.Zero;
+        a = Avx512F.Max(a, zero); b = Avx512F.Max(b, zero); d = Avx512F.Max(d, zero); e = Avx512F.Max(e, zero);
+        var max = Avx512F.PermuteVar16x32x2(a, evens, b);
+        var where = at;
+        Keep(Avx512F.PermuteVar16x32x2(a, odds, b), at + Vector512<int>.One, ref max, ref where);
+        Keep(Avx512F.PermuteVar16x32x2(d, evens, e), at + Vector512.Create(outW), ref max, ref where);
+        Keep(Avx512F.PermuteVar16x32x2(d, odds, e), at + Vector512.Create(outW + 1), ref max, ref where);
+        max.Store(value);
+        where.Store(index);
     }
 
     // Weight w meets one input vector per accumulator: a += i0·w, b += i1·w, d += i2·w, e += i3·w.

@@ -48,6 +48,7 @@ internal static class HotLoopDriver
             // Pooled, unpooled and classified bands.
             Pooled(16, 32, 32, 32);
             Pooled(1, 16, 64, 64);
+            Pooled(3, 16, 64, 64);
             Unpooled(16, 16, 32, 32, classes: 2);
             Unpooled(32, 16, 16, 16, classes: 11);
             Unpooled(16, 16, 24, 40, classes: 3);

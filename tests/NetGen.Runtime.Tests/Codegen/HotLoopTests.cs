@@ -74,6 +74,7 @@ public class HotLoopTests(ITestOutputHelper output)
             yield return "CorrelationTiles:Pair512";
             yield return "CorrelationBandJob:RunNineTaps";
             yield return "CorrelationBandJob:RunNineTapsPooled";
+            yield return "CorrelationBandJob:RunTapsPooled";
             yield return "WeightGradientTiles:Tile512";
             yield return "WeightGradientByChannelTiles:Wide512";
             yield return "WeightGradientByChannelTiles:Narrow512";

@@ -1,6 +1,6 @@
 // Conv2dKernel.ForwardPooled (a convolution, its ReLU and the MaxPool2d after them in one call) against the calls it
 // replaces, values and argmax bit for bit, on every forced path and thread count: the bands that pool from their thread's
-// buffer (grayscale nine-tap rows, 4-channel tiles stored from registers or through memory, odd planes whose last row
+// buffer (grayscale nine-tap rows, RGB taps in registers, 4-channel tiles stored from registers or through memory, odd planes whose last row
 // the pool drops, stride-3 pools, several bands and channel groups per sample) and the layers they do not run
 // (overlapping windows, a strided convolution, 1×1), which compute the output into scratch and pool it.
 using NetGen.Kernels;
@@ -21,6 +21,12 @@ public class PooledConvolutionTests
         // of 34 and 38 (the last 32 columns overlap), 5 and 7 channels, no padding.
         { 1, 5, 3, 1, 1, 13, 34, 2, 2, 2 },
         { 1, 7, 3, 1, 0, 15, 40, 2, 2, 1 },
+        // Two or three input channels with ReLU (an RGB network's first layer): pooled in registers, two output channels at a
+        // time (RunTapsPooled); 7 channels (the last paired with itself), an odd last row, rows of 34 (the last 32 columns
+        // overlap), no padding, and a 64×64 plane in several bands.
+        { 3, 7, 3, 1, 1, 13, 34, 2, 2, 2 },
+        { 2, 6, 3, 1, 0, 15, 40, 2, 2, 1 },
+        { 3, 16, 3, 1, 1, 64, 64, 2, 2, 1 },
         // Rows of 16 and 48 outputs (tiles of whole rows), a band's last tile shorter; 6 channels.
         { 5, 6, 3, 1, 1, 22, 16, 2, 2, 2 },
         { 3, 6, 3, 1, 1, 14, 48, 2, 2, 1 },
