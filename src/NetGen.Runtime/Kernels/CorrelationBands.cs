@@ -626,15 +626,15 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
                 var d = a;
                 var e = a;
                 // Weight t (tap (u, v) = (t / 3, t % 3)) meets input rows u (top) and u + 1 (bottom), shift v.
-                Quad(w[0], Vector512.Load(top), Vector512.Load(top + 16), p10, q10, ref a, ref b, ref d, ref e);
-                Quad(w[1], Vector512.Load(top + 1), Vector512.Load(top + 17), p11, q11, ref a, ref b, ref d, ref e);
-                Quad(w[2], Vector512.Load(top + 2), Vector512.Load(top + 18), p12, q12, ref a, ref b, ref d, ref e);
-                Quad(w[3], p10, q10, p20, q20, ref a, ref b, ref d, ref e);
-                Quad(w[4], p11, q11, p21, q21, ref a, ref b, ref d, ref e);
-                Quad(w[5], p12, q12, p22, q22, ref a, ref b, ref d, ref e);
-                Quad(w[6], p20, q20, Vector512.Load(bottom), Vector512.Load(bottom + 16), ref a, ref b, ref d, ref e);
-                Quad(w[7], p21, q21, Vector512.Load(bottom + 1), Vector512.Load(bottom + 17), ref a, ref b, ref d, ref e);
-                Quad(w[8], p22, q22, Vector512.Load(bottom + 2), Vector512.Load(bottom + 18), ref a, ref b, ref d, ref e);
+                Quad(w + 0, Vector512.Load(top), Vector512.Load(top + 16), p10, q10, ref a, ref b, ref d, ref e);
+                Quad(w + 1, Vector512.Load(top + 1), Vector512.Load(top + 17), p11, q11, ref a, ref b, ref d, ref e);
+                Quad(w + 2, Vector512.Load(top + 2), Vector512.Load(top + 18), p12, q12, ref a, ref b, ref d, ref e);
+                Quad(w + 3, p10, q10, p20, q20, ref a, ref b, ref d, ref e);
+                Quad(w + 4, p11, q11, p21, q21, ref a, ref b, ref d, ref e);
+                Quad(w + 5, p12, q12, p22, q22, ref a, ref b, ref d, ref e);
+                Quad(w + 6, p20, q20, Vector512.Load(bottom), Vector512.Load(bottom + 16), ref a, ref b, ref d, ref e);
+                Quad(w + 7, p21, q21, Vector512.Load(bottom + 1), Vector512.Load(bottom + 17), ref a, ref b, ref d, ref e);
+                Quad(w + 8, p22, q22, Vector512.Load(bottom + 2), Vector512.Load(bottom + 18), ref a, ref b, ref d, ref e);
                 var zero = Vector512<float>.Zero;
                 a = Avx512F.Max(a, zero); b = Avx512F.Max(b, zero); d = Avx512F.Max(d, zero); e = Avx512F.Max(e, zero);
                 // Window order: top-left, top-right, bottom-left, bottom-right; a later tap wins only if strictly greater.
@@ -695,28 +695,30 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         for (int i = 0; i < inC; i++, top += channelStride, w0 += 9, w1 += 9)
         {
             float* x1 = top + cols, x2 = x1 + cols, x3 = x2 + cols;
-            Tap2(top, x1, 0, w0[0], w1[0], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(top, x1, 1, w0[1], w1[1], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(top, x1, 2, w0[2], w1[2], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x1, x2, 0, w0[3], w1[3], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x1, x2, 1, w0[4], w1[4], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x1, x2, 2, w0[5], w1[5], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x2, x3, 0, w0[6], w1[6], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x2, x3, 1, w0[7], w1[7], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
-            Tap2(x2, x3, 2, w0[8], w1[8], ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(top, x1, 0, w0 + 0, w1 + 0, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(top, x1, 1, w0 + 1, w1 + 1, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(top, x1, 2, w0 + 2, w1 + 2, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 0, w0 + 3, w1 + 3, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 1, w0 + 4, w1 + 4, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x1, x2, 2, w0 + 5, w1 + 5, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 0, w0 + 6, w1 + 6, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 1, w0 + 7, w1 + 7, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
+            Tap2(x2, x3, 2, w0 + 8, w1 + 8, ref a0, ref b0, ref d0, ref e0, ref a1, ref b1, ref d1, ref e1);
         }
     }
 
-    // One tap (shift v) for two channels: rows x (top outputs a, b) and y (bottom outputs d, e), two blocks of 16 each.
+    // One tap (shift v) for two channels: rows x (top outputs a, b) and y (bottom outputs d, e), two blocks of 16 each. The
+    // weights are broadcast from memory: passed as floats they were loaded, then broadcast on port 5 beside the multiply-adds
+    // (Wide128's 3→64 forward 0.38 → 0.34 ms).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tap2(float* x, float* y, int v, float w0, float w1,
+    private static void Tap2(float* x, float* y, int v, float* w0, float* w1,
         ref Vector512<float> a0, ref Vector512<float> b0, ref Vector512<float> d0, ref Vector512<float> e0,
         ref Vector512<float> a1, ref Vector512<float> b1, ref Vector512<float> d1, ref Vector512<float> e1)
     {
         Vector512<float> p = Vector512.Load(x + v), q = Vector512.Load(x + 16 + v);
         Vector512<float> s = Vector512.Load(y + v), t = Vector512.Load(y + 16 + v);
-        var k0 = Vector512.Create(w0);
-        var k1 = Vector512.Create(w1);
+        var k0 = Vector512.Create(*w0);
+        var k1 = Vector512.Create(*w1);
         a0 = Vector512.FusedMultiplyAdd(p, k0, a0); b0 = Vector512.FusedMultiplyAdd(q, k0, b0);
         d0 = Vector512.FusedMultiplyAdd(s, k0, d0); e0 = Vector512.FusedMultiplyAdd(t, k0, e0);
         a1 = Vector512.FusedMultiplyAdd(p, k1, a1); b1 = Vector512.FusedMultiplyAdd(q, k1, b1);
@@ -744,10 +746,11 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
 
     // Weight w meets one input vector per accumulator: a += i0·w, b += i1·w, d += i2·w, e += i3·w.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Quad(float w, Vector512<float> i0, Vector512<float> i1, Vector512<float> i2, Vector512<float> i3,
+    private static void Quad(float* w, Vector512<float> i0, Vector512<float> i1, Vector512<float> i2, Vector512<float> i3,
         ref Vector512<float> a, ref Vector512<float> b, ref Vector512<float> d, ref Vector512<float> e)
     {
-        var k = Vector512.Create(w);
+        // Broadcast from memory (a load port), not a float in a register (a shuffle on the multiply-adds' port 5).
+        var k = Vector512.Create(*w);
         a = Vector512.FusedMultiplyAdd(i0, k, a);
         b = Vector512.FusedMultiplyAdd(i1, k, b);
         d = Vector512.FusedMultiplyAdd(i2, k, d);
