@@ -598,7 +598,6 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         float* values = Pooled.Values + (long)n * OutC * pooledPlane;
         int* indices = Pooled.Indices + (long)n * OutC * pooledPlane;
         var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var odds = evens + Vector512<int>.One;
         for (int r = 0; r + 1 < rows; r += 2)
         for (int c = 0; c < outW; c += 32)
         {
@@ -635,16 +634,7 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
                 Quad(w + 6, p20, q20, Vector512.Load(bottom), Vector512.Load(bottom + 16), ref a, ref b, ref d, ref e);
                 Quad(w + 7, p21, q21, Vector512.Load(bottom + 1), Vector512.Load(bottom + 17), ref a, ref b, ref d, ref e);
                 Quad(w + 8, p22, q22, Vector512.Load(bottom + 2), Vector512.Load(bottom + 18), ref a, ref b, ref d, ref e);
-                var zero = Vector512<float>.Zero;
-                a = Avx512F.Max(a, zero); b = Avx512F.Max(b, zero); d = Avx512F.Max(d, zero); e = Avx512F.Max(e, zero);
-                // Window order: top-left, top-right, bottom-left, bottom-right; a later tap wins only if strictly greater.
-                var max = Avx512F.PermuteVar16x32x2(a, evens, b);
-                var index = at;
-                Keep(Avx512F.PermuteVar16x32x2(a, odds, b), at + Vector512<int>.One, ref max, ref index);
-                Keep(Avx512F.PermuteVar16x32x2(d, evens, e), at + Vector512.Create(outW), ref max, ref index);
-                Keep(Avx512F.PermuteVar16x32x2(d, odds, e), at + Vector512.Create(outW + 1), ref max, ref index);
-                max.Store(v);
-                index.Store(ix);
+                PoolStore(a, b, d, e, at, outW, v, ix);
             }
         }
     }
@@ -725,8 +715,9 @@ internal unsafe partial struct CorrelationBandJob : IParallelJob
         d1 = Vector512.FusedMultiplyAdd(s, k1, d1); e1 = Vector512.FusedMultiplyAdd(t, k1, e1);
     }
 
-    // A channel's 4 vectors (top row a, b; bottom row d, e) clamped at zero and pooled 2×2 in window order, a later value
-    // winning only if strictly greater (as RunNineTapsPooled): 16 pooled values and their argmax (offsets from `at`).
+    // A channel's 4 vectors (top row a, b; bottom row d, e) clamped at zero and pooled 2×2 in window order (top-left,
+    // top-right, bottom-left, bottom-right), a later value winning only if strictly greater, as MaxPoolJob.Row2x2: 16 pooled
+    // values and their argmax (offsets from `at`).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PoolStore(Vector512<float> a, Vector512<float> b, Vector512<float> d, Vector512<float> e, Vector512<int> at,
         int outW, float* value, int* index)
