@@ -121,6 +121,24 @@ public static unsafe class ConvTranspose2dKernel
         bool dxThroughReLU = false)
     {
         Spans.RequireOptional<float>(dPooled, (long)batch * pool.C * pool.OutPlane, nameof(dPooled));
+        if (UnpooledBackward.Applies(KernelOptions.Path, g, pool))
+        {
+            ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
+            Spans.Require(w, g.WeightSize, nameof(w));
+            Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+            Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
+            Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+            fixed (float* px = pooled, pw = w, pdy = dy, pdx = dPooled, pdw = dw, pdb = db)
+            fixed (int* pi = indices)
+            {
+                // On the unpooled input's nonzeros (false: an argmax outside its cell, nothing written; the dense engines run).
+                if (UnpooledBackward.Run(px, pi, pool, pw, pdy, pdx, dxThroughReLU, pdw, batch, g))
+                {
+                    if (pdb != null) BiasGradientJob.Accumulate(pdy, pdb, batch, g.OutC, g.OutPlane);
+                    return;
+                }
+            }
+        }
         BackwardFromUnpool(pooled, indices, pool, w, dy, default, dw, db, batch, g);
         if (dPooled.IsEmpty) return;
         int kk = g.Kernel * g.Kernel;

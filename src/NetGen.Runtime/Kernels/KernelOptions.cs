@@ -12,6 +12,7 @@ internal static class KernelOptions
     [ThreadStatic] private static int maxVectorWidth;
     [ThreadStatic] private static int maxThreads;
     [ThreadStatic] private static bool directOnly;
+    [ThreadStatic] private static bool denseUnpooled;
     [ThreadStatic] private static int rowTiles;
     [ThreadStatic] private static bool batchStatisticsForward;
     [ThreadStatic] private static bool trainingForward;
@@ -46,6 +47,24 @@ internal static class KernelOptions
     /// <summary>Whether 5×5 and 7×7 correlations called now from this thread may run Winograd along rows (WinogradRows): not
     /// under DirectOnly.</summary>
     public static bool WinogradRowsAllowed => !directOnly;
+
+    /// <summary>Whether a stride-1 deconvolution's backward through the unpool before it may run on the unpooled input's
+    /// nonzeros (UnpooledBackward): not under DenseUnpooled.</summary>
+    public static bool SparseUnpooledAllowed => !denseUnpooled;
+
+    /// <summary>Runs the backward of deconvolutions after an unpool on the dense engines on this thread until the returned
+    /// scope is disposed: tests compare the two on the same shapes.</summary>
+    public static DenseUnpooledScope DenseUnpooled()
+    {
+        var scope = new DenseUnpooledScope(denseUnpooled);
+        denseUnpooled = true;
+        return scope;
+    }
+
+    public readonly struct DenseUnpooledScope(bool previous) : IDisposable
+    {
+        public void Dispose() => denseUnpooled = previous;
+    }
 
     /// <summary>Outputs per tile of Winograd along rows for kernels called from this thread: 0 lets WinogradRows.ForRows
     /// choose (4 on rows of a multiple of 4), 2 keeps pairs (tests run both on the same shapes).</summary>

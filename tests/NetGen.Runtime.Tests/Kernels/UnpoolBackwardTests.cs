@@ -158,7 +158,9 @@ public class UnpoolBackwardTests
         else MaxUnpool2dKernel.Backward(dx, indices, dPooled, batch, pool);
 
         var (fused, fusedDw, fusedDb) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
-        ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, fused, fusedDw, fusedDb, batch, g, throughReLU);
+        // The dense engines' bands (UnpooledBackward's sparse sums are SparseUnpooledBackwardTests').
+        using (KernelOptions.DenseUnpooled())
+            ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, fused, fusedDw, fusedDb, batch, g, throughReLU);
 
         Same<float>(dw, fusedDw, $"dw, {run}");
         Same<float>(db, fusedDb, $"db, {run}");

@@ -1,0 +1,556 @@
+// The backward of a stride-1 deconvolution whose input is a MaxUnpool2d's output, on the unpooled input's nonzeros only.
+// That input holds one value per pool cell (per channel, at the argmax), so 3/4 of it is zero under a 2×2 pool; after a
+// ReLU about half of the rest is zero too. The dense engines (Winograd's rows) compute the input gradient at every unpooled
+// position and keep a quarter; they sum the weight gradient over every position, zeros included. Here:
+//   dPooled[n, ci, q] = Σ_{co, ky, kx} w[ci, co, ky, kx]·dy[n, co, r − p + ky, c − p + kx]   at (r, c) = argmax of q,
+//   dw[ci, co, ky, kx] += Σ_{n, q: x ≠ 0} x[n, ci, q]·dy[n, co, r − p + ky, c − p + kx],
+// each (channel, pooled position) on its own window of dy: the sums vectorize over co, with dy transposed to 16 channels
+// per position (zero-padded by the kernel's reach), so each tap is one Vector512 load at the window's offset. The input
+// gradient sums 8 windows of one channel at a time, their weights in a register (and skips every position whose ReLU gate
+// is shut: its gradient is zero); the weight gradient runs 14 of a channel's (tap, 16 co) sums in registers over the
+// channel's nonzero inputs of a strip. Work ∝ the nonzeros, not the unpooled plane. Vector512 only; the other paths, and
+// layers with few taps × output channels, run the dense engines. Every (channel, position)'s sums run in one order and
+// tasks own their outputs: the same bits on any thread count.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NetGen.Model;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class UnpooledBackward
+{
+    /// <summary>NETGEN_SPARSE_UNPOOL=0 turns this path off (the dense engines run instead), for A/B runs.</summary>
+    internal static readonly bool Enabled = Environment.GetEnvironmentVariable("NETGEN_SPARSE_UNPOOL") != "0";
+
+    // Pooled positions per strip of the input gradient (rows × columns), one vector block of 16 output channels per pass:
+    // the strip's window of dy (2·2 + k − 1 rows × 2·24 + k − 1 columns × 64 bytes: 34 KB at k = 7) stays in L1 while every
+    // channel's positions in it are summed, and 24 of them (about half, after a ReLU) fill 3 groups of 8. Measured on
+    // SegNet's 64→64 7×7 at 180×240 (one thread pair, the input gradient alone): strips of 8, 16, 24, 32, 48, 64 columns
+    // 19.9, 16.8, 15.7, 16.1, 16.9, 17.9 ms; passes of 2 blocks 1–2 ms slower than of 1.
+    private const int StripRows = 2, DxStripCols = 24, DxPassBlocks = 1;
+    // The weight gradient's strips are wider: its accumulators go back to memory after each channel's pass over a strip,
+    // and it runs one kernel row (a 4-row band of dy: 22 KB at 32 columns) per pass.
+    private const int WeightStripCols = 32, WeightStripSize = StripRows * WeightStripCols;
+    // Vector blocks of 16 output channels per weight-gradient pass.
+    private const int PassBlocks = 2;
+    // (tap, vector block) sums a weight-gradient pass keeps in registers (other than 7×7 kernels' rows).
+    private const int WeightSums = 14;
+    // Taps × vector blocks below which the dense engines win: each position's sums are too short to pay for the lists, the
+    // packing and the horizontal sums. Measured: the tiny hourglass's 16-channel 3×3 deconvolutions (9) 2.6 against 2.0 ms
+    // backward at 256×256; Wide128's 64-channel 3×3 ones (36) 2.1 against 3.6 ms and 4.6 against 5.1.
+    private const int MinSums = 32;
+
+    public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
+        Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1 && g.Kernel > 1
+        && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums && pool.C == g.InC && pool.InH == g.InH && pool.InW == g.InW
+        && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride > 0
+        && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2;
+
+    /// <summary>dPooled [N, InC, pool.OutH, pool.OutW] (overwritten; null: skipped) and dw += [InC, OutC, K, K] (null: skipped) of
+    /// a stride-1 deconvolution whose input is unpooled from pooled values and argmax indices (offsets in the InH × InW plane);
+    /// gate: zero dPooled wherever pooled ≤ 0 (and skip computing it). Throws, naming "indices", where an index lies outside
+    /// the plane, before anything is written. Returns false, having written nothing, where an argmax lies outside its own
+    /// pool cell: then two cells may unpool to one position, where the unpooled tensor keeps one value and the dense engines
+    /// must run.</summary>
+    public static bool Run(float* pooled, int* indices, in PoolGeometry pool, float* w, float* dy, float* dPooled, bool gate,
+        float* dw, int batch, in ConvGeometry g)
+    {
+        if (batch == 0 || (dPooled == null && dw == null)) return true;
+        var ws = Workspace.Current;
+        int threads = KernelOptions.Threads;
+        int k = g.Kernel, kk = k * k, blocks = g.OutC / 16;
+        int hp = g.InH + k - 1, wp = g.InW + k - 1;
+        long planeStride = (long)hp * wp * 16;
+        long pooledPlane = pool.OutPlane;
+
+        // The window offset of each (sample, channel, pooled position) in dy's padded plane; rejects bad indices first.
+        int* offsets = ws.Get<int>(ScratchSlot.Counts, batch * pool.C * pooledPlane);
+        var offsetJob = new OffsetJob
+        {
+            Indices = indices, Offsets = offsets, Plane = pooledPlane, PW = pool.OutW, Stride = pool.Stride, InW = g.InW,
+            InPlane = g.InH * g.InW, Wp = wp,
+        };
+        WorkerPool.Run(ref offsetJob, batch * pool.C, threads);
+        if (offsetJob.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", "indices");
+        if (offsetJob.Outside != 0) return false;
+        // dy as [N, blocks, hp, wp, 16], zero where the window reaches past its edges.
+        float* padded = ws.Get<float>(ScratchSlot.Input, batch * blocks * planeStride);
+        var packJob = new PackJob { Dy = dy, Padded = padded, OutH = g.OutH, OutW = g.OutW, Hp = hp, Wp = wp, Padding = g.Padding };
+        WorkerPool.Run(ref packJob, batch * blocks * hp, threads);
+        // Tap offsets within a pass (j = block·kk + tap), padded to whole register sets with offset 0 (dropped sums); the
+        // second table serves a last pass of one block.
+        int passSums = PassBlocks * kk, paddedSums = (passSums + WeightSums - 1) / WeightSums * WeightSums;
+        int* taps = ws.Get<int>(ScratchSlot.Taps, 2 * paddedSums);
+        for (int j = 0; j < paddedSums; j++)
+        {
+            int offset = j < passSums ? checked((int)(j / kk * planeStride + (j % kk / k * wp + j % k) * 16)) : 0;
+            taps[j] = offset;
+            taps[paddedSums + j] = j < kk ? offset : 0;
+        }
+
+        // For 7×7 kernels: each (block, kernel row)'s offset, the row's 7 taps then 16 floats apart.
+        int* rows = ws.Get<int>(ScratchSlot.Grid, 2 * k);
+        for (int r = 0; r < 2 * k; r++) rows[r] = checked((int)(r / k * planeStride + r % k * wp * 16));
+
+        // Weights as [InC, blocks, kk, 16]: one pass's weights for a channel are contiguous, in the order of taps.
+        float* weights = ws.Get<float>(ScratchSlot.Weights, (long)g.InC * blocks * kk * 16);
+        var weightJob = new WeightJob { W = w, Weights = weights, OutC = g.OutC, Kk = kk };
+        WorkerPool.Run(ref weightJob, g.InC, threads);
+        var common = new Common
+        {
+            Pooled = pooled, Offsets = offsets, Padded = padded, Taps = taps, Rows = rows, Weights = weights, Batch = batch, C = pool.C,
+            PH = pool.OutH, PW = pool.OutW, Blocks = blocks, Kk = kk, PlaneStride = planeStride, RowStride = wp * 16,
+        };
+        if (dPooled != null)
+        {
+            int bands = (pool.OutH + StripRows - 1) / StripRows;
+            var job = new InputGradientJob { C = common, Output = dPooled, Gate = gate };
+            WorkerPool.Run(ref job, batch * bands, threads);
+        }
+        if (dw != null)
+        {
+            // Tasks own (pass, channel block) sets of dw and sum samples, strips and positions in one order.
+            int passes = (blocks + PassBlocks - 1) / PassBlocks;
+            int channelBlock = Math.Max(1, Math.Min(g.InC, (g.InC + 1) / 2));
+            int channelBlocks = (g.InC + channelBlock - 1) / channelBlock;
+            var job = new WeightGradientJob
+            {
+                C = common, Dw = dw, OutC = g.OutC, ChannelBlock = channelBlock, ChannelBlocks = channelBlocks,
+                PaddedSums = paddedSums,
+            };
+            WorkerPool.Run(ref job, passes * channelBlocks, threads);
+        }
+        return true;
+    }
+    private struct Common
+    {
+        public float* Pooled, Padded, Weights;
+        public int* Offsets, Taps, Rows;
+        public int Batch, C, PH, PW, Blocks, Kk, RowStride;
+        public long PlaneStride;
+    }
+
+    private struct OffsetJob : IParallelJob
+    {
+        public int* Indices, Offsets;
+        public long Plane;
+        public int PW, Stride, InW, InPlane, Wp, Bad, Outside;
+
+        public void Execute(int task, int worker)
+        {
+            int* index = Indices + task * Plane;
+            int* offset = Offsets + task * Plane;
+            // Locals: the stores through offset could alias this job's fields, which the loop would then reload.
+            int pw = PW, stride = Stride, inW = InW, inPlane = InPlane, wp = Wp, bad = 0, outside = 0;
+            int ph = (int)(Plane / pw);
+            for (int qr = 0; qr < ph; qr++)
+            {
+                int rowStart = qr * stride * inW;
+                for (int qc = 0; qc < pw; qc++)
+                {
+                    long q = (long)qr * pw + qc;
+                    int i = index[q];
+                    if ((uint)i >= (uint)inPlane)
+                    {
+                        bad = 1;
+                        offset[q] = 0;
+                        continue;
+                    }
+                    // The argmax's place in its cell: rows down, then columns across (branch-free: the argmax's row in its cell is
+                    // as random as its value).
+                    int within = i - rowStart - qc * stride, dr = 0;
+                    for (int step = 1; step < stride; step++)
+                    {
+                        int down = within >= inW ? 1 : 0;
+                        within -= down * inW;
+                        dr += down;
+                    }
+                    if ((uint)within >= (uint)stride)
+                    {
+                        outside = 1;
+                        offset[q] = 0;
+                        continue;
+                    }
+                    offset[q] = ((qr * stride + dr) * wp + qc * stride + within) * 16;
+                }
+            }
+            if (bad != 0) Bad = 1;
+            if (outside != 0) Outside = 1;
+        }
+    }
+
+    private struct WeightJob : IParallelJob
+    {
+        public float* W, Weights;
+        public int OutC, Kk;
+
+        public void Execute(int ci, int worker)
+        {
+            int blocks = OutC / 16;
+            for (int block = 0; block < blocks; block++)
+            {
+                float* d = Weights + ((long)ci * blocks + block) * Kk * 16;
+                for (int i = 0; i < 16; i++)
+                {
+                    float* s = W + ((long)ci * OutC + block * 16 + i) * Kk;
+                    for (int t = 0; t < Kk; t++) d[t * 16 + i] = s[t];
+                }
+            }
+        }
+    }
+
+    private struct PackJob : IParallelJob
+    {
+        public float* Dy, Padded;
+        public int OutH, OutW, Hp, Wp, Padding;
+
+        public void Execute(int task, int worker)
+        {
+            int row = task % Hp, plane = task / Hp; // plane = n·blocks + block
+            float* d = Padded + ((long)plane * Hp + row) * Wp * 16;
+            int y = row - Padding;
+            if ((uint)y >= (uint)OutH)
+            {
+                new Span<float>(d, Wp * 16).Clear();
+                return;
+            }
+            // Columns c ↔ dy column c − Padding.
+            int first = Math.Min(Padding, Wp), last = Math.Min(Wp, Padding + OutW);
+            new Span<float>(d, first * 16).Clear();
+            if (last < Wp) new Span<float>(d + last * 16, (Wp - last) * 16).Clear();
+            long channelPlane = (long)OutH * OutW;
+            float* s = Dy + (long)plane * 16 * channelPlane + (long)y * OutW;
+            int x = 0;
+            for (; x + 16 <= last - first; x += 16)
+                WeightGradientTransposeJob.Transpose16(s + x, channelPlane, d + (first + x) * 16, 16);
+            for (; x < last - first; x++)
+            for (int i = 0; i < 16; i++)
+                d[(first + x) * 16 + i] = s[i * channelPlane + x];
+        }
+    }
+
+    private struct InputGradientJob : IParallelJob
+    {
+        public Common C;
+        public float* Output;
+        public bool Gate;
+
+        public void Execute(int task, int worker)
+        {
+            ref Common c = ref C;
+            int bands = (c.PH + StripRows - 1) / StripRows;
+            int n = task / bands, r0 = task % bands * StripRows, r1 = Math.Min(c.PH, r0 + StripRows);
+            long pooledPlane = (long)c.PH * c.PW;
+            int stripSize = StripRows * DxStripCols, groups = (stripSize + 7) / 8, room = groups * 8 + 1;
+            var ws = Workspace.Current;
+            // Per channel of a strip: the positions it computes and their windows' offsets (the last repeated to a whole
+            // group of 8), and the sums of the passes so far.
+            int* positions = ws.Get<int>(ScratchSlot.ThreadTile, 2L * c.C * room);
+            int* windows = positions + c.C * room;
+            int* counts = ws.Get<int>(ScratchSlot.ThreadOutput, c.C);
+            float* partial = ws.Get<float>(ScratchSlot.ThreadProducts, (long)c.C * groups * 8 * 16);
+            float* sums = stackalloc float[8];
+            for (int c0 = 0; c0 < c.PW; c0 += DxStripCols)
+            {
+                int c1 = Math.Min(c.PW, c0 + DxStripCols);
+                for (int ci = 0; ci < c.C; ci++)
+                {
+                    long planeBase = ((long)n * c.C + ci) * pooledPlane;
+                    int* list = positions + ci * room;
+                    int* offsets = windows + ci * room;
+                    int count = 0;
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* gate = c.Pooled + planeBase + (long)r * c.PW;
+                        float* output = Output + planeBase + (long)r * c.PW;
+                        int* offset = c.Offsets + planeBase + (long)r * c.PW;
+                        if (!Gate)
+                            for (int col = c0; col < c1; col++)
+                            {
+                                list[count] = r * c.PW + col;
+                                offsets[count++] = offset[col];
+                            }
+                        else
+                            // Positions whose gate is shut get zero; the others are listed, branch-free: whether a ReLU
+                            // let a value through is a coin toss.
+                            for (int col = c0; col < c1; col++)
+                            {
+                                output[col] = 0;
+                                list[count] = r * c.PW + col;
+                                offsets[count] = offset[col];
+                                count += gate[col] > 0 ? 1 : 0;
+                            }
+                    }
+                    counts[ci] = count;
+                    for (int i = count; i < (count + 7) / 8 * 8; i++) offsets[i] = offsets[count - 1];
+                }
+                for (int block = 0; block < c.Blocks; block += DxPassBlocks)
+                {
+                    int sumsInPass = Math.Min(DxPassBlocks, c.Blocks - block) * c.Kk;
+                    bool first = block == 0, last = block + DxPassBlocks >= c.Blocks;
+                    float* dyBase = c.Padded + ((long)n * c.Blocks + block) * c.PlaneStride;
+                    for (int ci = 0; ci < c.C; ci++)
+                    {
+                        int count = counts[ci];
+                        int* list = positions + ci * room;
+                        int* offsets = windows + ci * room;
+                        float* output = Output + ((long)n * c.C + ci) * pooledPlane;
+                        float* wc = c.Weights + ((long)ci * c.Blocks + block) * c.Kk * 16;
+                        float* part = partial + (long)ci * groups * 128;
+                        for (int g = 0; g < count; g += 8, part += 128)
+                        {
+                            if (c.Kk == 49) Dot8Rows7(wc, c.Rows, sumsInPass / 7, dyBase, offsets + g, part, first, last, sums);
+                            else Dot8(wc, c.Taps, sumsInPass, dyBase, offsets + g, part, first, last, sums);
+                            if (last)
+                                for (int i = 0, m = Math.Min(8, count - g); i < m; i++) output[list[g + i]] = sums[i];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds Σ_j w[j]·window_i[taps[j]] (16 lanes) to partial[i] for the 8 windows at dy + windows[i] (starting from zero on the first pass);
+    /// on the last pass writes each window's 16 lanes added up to sums[i] instead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot8(float* w, int* taps, int count, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
+    {
+        float* p0 = dy + windows[0], p1 = dy + windows[1], p2 = dy + windows[2], p3 = dy + windows[3];
+        float* p4 = dy + windows[4], p5 = dy + windows[5], p6 = dy + windows[6], p7 = dy + windows[7];
+        Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
+        if (first) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = default;
+        else
+        {
+            a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16); a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
+            a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80); a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
+        }
+        for (int j = 0; j < count; j++)
+        {
+            var wv = Vector512.Load(w + j * 16);
+            nint o = taps[j];
+            a0 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p0 + o), a0);
+            a1 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p1 + o), a1);
+            a2 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p2 + o), a2);
+            a3 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p3 + o), a3);
+            a4 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p4 + o), a4);
+            a5 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p5 + o), a5);
+            a6 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p6 + o), a6);
+            a7 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p7 + o), a7);
+        }
+        Finish(a0, a1, a2, a3, a4, a5, a6, a7, partial, last, sums);
+    }
+
+    /// <summary>Dot8 for 7×7 kernels: rows[r] is kernel row r's offset (block and row), its 7 taps 16 floats apart, so the
+    /// offsets sit in the instructions and the loop loads only weights and windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot8Rows7(float* w, int* rows, int rowCount, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
+    {
+        float* p0 = dy + windows[0], p1 = dy + windows[1], p2 = dy + windows[2], p3 = dy + windows[3];
+        float* p4 = dy + windows[4], p5 = dy + windows[5], p6 = dy + windows[6], p7 = dy + windows[7];
+        Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
+        if (first) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = default;
+        else
+        {
+            a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16); a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
+            a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80); a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
+        }
+        for (int r = 0; r < rowCount; r++, w += 7 * 16)
+        {
+            nint o = rows[r];
+            for (int kx = 0; kx < 7; kx++)
+            {
+                var wv = Vector512.Load(w + kx * 16);
+                nint t = o + kx * 16;
+                a0 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p0 + t), a0);
+                a1 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p1 + t), a1);
+                a2 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p2 + t), a2);
+                a3 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p3 + t), a3);
+                a4 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p4 + t), a4);
+                a5 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p5 + t), a5);
+                a6 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p6 + t), a6);
+                a7 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p7 + t), a7);
+            }
+        }
+        Finish(a0, a1, a2, a3, a4, a5, a6, a7, partial, last, sums);
+    }
+
+    /// <summary>Stores the 8 accumulators to partial, or on the last pass each one's 16 lanes added up to sums[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, float* partial, bool last, float* sums)
+    {
+        if (!last)
+        {
+            a0.Store(partial); a1.Store(partial + 16); a2.Store(partial + 32); a3.Store(partial + 48);
+            a4.Store(partial + 64); a5.Store(partial + 80); a6.Store(partial + 96); a7.Store(partial + 112);
+            return;
+        }
+        // Eight horizontal sums at once: halves added, then pairwise sums across the accumulators.
+        var h0 = a0.GetLower() + a0.GetUpper(); var h1 = a1.GetLower() + a1.GetUpper();
+        var h2 = a2.GetLower() + a2.GetUpper(); var h3 = a3.GetLower() + a3.GetUpper();
+        var h4 = a4.GetLower() + a4.GetUpper(); var h5 = a5.GetLower() + a5.GetUpper();
+        var h6 = a6.GetLower() + a6.GetUpper(); var h7 = a7.GetLower() + a7.GetUpper();
+        var q01 = Avx.HorizontalAdd(h0, h1); var q23 = Avx.HorizontalAdd(h2, h3);
+        var q45 = Avx.HorizontalAdd(h4, h5); var q67 = Avx.HorizontalAdd(h6, h7);
+        var o0123 = Avx.HorizontalAdd(q01, q23); var o4567 = Avx.HorizontalAdd(q45, q67);
+        // Each 128-bit half of o0123 holds [a0 a1 a2 a3] over half the lanes.
+        (o0123.GetLower() + o0123.GetUpper()).Store(sums);
+        (o4567.GetLower() + o4567.GetUpper()).Store(sums + 4);
+    }
+
+    private struct WeightGradientJob : IParallelJob
+    {
+        public Common C;
+        public float* Dw;
+        public int OutC, ChannelBlock, ChannelBlocks, PaddedSums;
+
+        public void Execute(int task, int worker)
+        {
+            ref Common c = ref C;
+            int pass = task / ChannelBlocks, ciBlock = task % ChannelBlocks;
+            int block = pass * PassBlocks, passBlocks = Math.Min(PassBlocks, c.Blocks - block);
+            int sumsInPass = passBlocks * c.Kk;
+            int ci0 = ciBlock * ChannelBlock, ci1 = Math.Min(c.C, ci0 + ChannelBlock);
+            long pooledPlane = (long)c.PH * c.PW;
+            var ws = Workspace.Current;
+            // The task's sums: [channel, j < PaddedSums, 16], zeroed.
+            float* acc = ws.Get<float>(ScratchSlot.Partials, (long)(ci1 - ci0) * PaddedSums * 16);
+            new Span<float>(acc, (ci1 - ci0) * PaddedSums * 16).Clear();
+            // Per channel of a strip: its nonzero inputs' window offsets and values.
+            int* windows = ws.Get<int>(ScratchSlot.ThreadInput, (long)(ci1 - ci0) * (WeightStripSize + 1));
+            float* values = ws.Get<float>(ScratchSlot.ThreadTile, (long)(ci1 - ci0) * (WeightStripSize + 1));
+            int* counts = ws.Get<int>(ScratchSlot.ThreadOutput, ci1 - ci0);
+            // 7×7 kernels with two vector blocks run a kernel row (7 taps × 32 output channels) per pass over a strip, its
+            // offsets in the instructions; others 14 sums at a time from the table.
+            bool rows7 = c.Kk == 49 && passBlocks == 2;
+            int rowStride = c.RowStride;
+            for (int n = 0; n < c.Batch; n++)
+            {
+                float* dyBase = c.Padded + ((long)n * c.Blocks + block) * c.PlaneStride;
+                for (int r0 = 0; r0 < c.PH; r0 += StripRows)
+                for (int c0 = 0; c0 < c.PW; c0 += WeightStripCols)
+                {
+                    int r1 = Math.Min(c.PH, r0 + StripRows), c1 = Math.Min(c.PW, c0 + WeightStripCols);
+                    for (int ci = ci0; ci < ci1; ci++)
+                    {
+                        long planeBase = ((long)n * c.C + ci) * pooledPlane;
+                        int* list = windows + (ci - ci0) * (WeightStripSize + 1);
+                        float* listValues = values + (ci - ci0) * (WeightStripSize + 1);
+                        int count = 0;
+                        for (int r = r0; r < r1; r++)
+                        {
+                            float* x = c.Pooled + planeBase + (long)r * c.PW;
+                            int* offset = c.Offsets + planeBase + (long)r * c.PW;
+                            // Branch-free: whether a ReLU let a value through is a coin toss.
+                            for (int col = c0; col < c1; col++)
+                            {
+                                list[count] = offset[col];
+                                listValues[count] = x[col];
+                                count += x[col] != 0 ? 1 : 0;
+                            }
+                        }
+                        counts[ci - ci0] = count;
+                    }
+                    if (rows7)
+                        for (int ky = 0; ky < 7; ky++)
+                        for (int ci = ci0; ci < ci1; ci++)
+                        {
+                            int count = counts[ci - ci0];
+                            if (count == 0) continue;
+                            float* a = acc + ((long)(ci - ci0) * PaddedSums + ky * 7) * 16;
+                            Outer7x2(a, a + 49 * 16, dyBase + (long)ky * rowStride, c.PlaneStride,
+                                windows + (ci - ci0) * (WeightStripSize + 1), values + (ci - ci0) * (WeightStripSize + 1), count);
+                        }
+                    else
+                        for (int j = 0; j < PaddedSums; j += WeightSums)
+                        for (int ci = ci0; ci < ci1; ci++)
+                        {
+                            int count = counts[ci - ci0];
+                            if (count == 0) continue;
+                            Outer14(acc + ((long)(ci - ci0) * PaddedSums + j) * 16, c.Taps + (passBlocks < PassBlocks ? PaddedSums : 0) + j,
+                                dyBase, windows + (ci - ci0) * (WeightStripSize + 1), values + (ci - ci0) * (WeightStripSize + 1), count);
+                        }
+                }
+            }
+            // dw[ci, co, tap] += acc[ci, j = (co / 16 − block)·kk + tap, co % 16].
+            for (int ci = ci0; ci < ci1; ci++)
+            for (int j = 0; j < sumsInPass; j++)
+            {
+                float* a = acc + ((long)(ci - ci0) * PaddedSums + j) * 16;
+                int co0 = (block + j / c.Kk) * 16, t = j % c.Kk;
+                float* d = Dw + ((long)ci * OutC + co0) * c.Kk + t;
+                for (int i = 0; i < 16; i++) d[i * c.Kk] += a[i];
+            }
+        }
+    }
+
+    /// <summary>a[kx] += Σ_i values[i]·(dy + windows[i])[16·kx] and b[kx] += the same at + blockStride, for kx &lt; 7 (16 lanes
+    /// each): one kernel row of a 7×7 kernel for two vector blocks of output channels, the taps' offsets in the instructions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Outer7x2(float* a, float* b, float* dy, long blockStride, int* windows, float* values, int count)
+    {
+        var a0 = Vector512.Load(a); var a1 = Vector512.Load(a + 16); var a2 = Vector512.Load(a + 32); var a3 = Vector512.Load(a + 48);
+        var a4 = Vector512.Load(a + 64); var a5 = Vector512.Load(a + 80); var a6 = Vector512.Load(a + 96);
+        var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
+        var b4 = Vector512.Load(b + 64); var b5 = Vector512.Load(b + 80); var b6 = Vector512.Load(b + 96);
+        nint stride = (nint)blockStride;
+        for (int i = 0; i < count; i++)
+        {
+            float* p = dy + windows[i];
+            float* q = p + stride;
+            var x = Vector512.Create(values[i]);
+            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p), a0);
+            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 16), a1);
+            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 32), a2);
+            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 48), a3);
+            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 64), a4);
+            a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 80), a5);
+            a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 96), a6);
+            b0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q), b0);
+            b1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 16), b1);
+            b2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 32), b2);
+            b3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 48), b3);
+            b4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 64), b4);
+            b5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 80), b5);
+            b6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 96), b6);
+        }
+        a0.Store(a); a1.Store(a + 16); a2.Store(a + 32); a3.Store(a + 48); a4.Store(a + 64); a5.Store(a + 80); a6.Store(a + 96);
+        b0.Store(b); b1.Store(b + 16); b2.Store(b + 32); b3.Store(b + 48); b4.Store(b + 64); b5.Store(b + 80); b6.Store(b + 96);
+    }
+
+    /// <summary>acc[s] += Σ_i values[i]·(dy + windows[i])[taps[s]] for the 14 sums s (16 lanes each).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Outer14(float* acc, int* taps, float* dy, int* windows, float* values, int count)
+    {
+        nint o0 = taps[0], o1 = taps[1], o2 = taps[2], o3 = taps[3], o4 = taps[4], o5 = taps[5], o6 = taps[6];
+        nint o7 = taps[7], o8 = taps[8], o9 = taps[9], o10 = taps[10], o11 = taps[11], o12 = taps[12], o13 = taps[13];
+        var s0 = Vector512.Load(acc); var s1 = Vector512.Load(acc + 16); var s2 = Vector512.Load(acc + 32);
+        var s3 = Vector512.Load(acc + 48); var s4 = Vector512.Load(acc + 64); var s5 = Vector512.Load(acc + 80);
+        var s6 = Vector512.Load(acc + 96); var s7 = Vector512.Load(acc + 112); var s8 = Vector512.Load(acc + 128);
+        var s9 = Vector512.Load(acc + 144); var s10 = Vector512.Load(acc + 160); var s11 = Vector512.Load(acc + 176);
+        var s12 = Vector512.Load(acc + 192); var s13 = Vector512.Load(acc + 208);
+        for (int i = 0; i < count; i++)
+        {
+            float* p = dy + windows[i];
+            var x = Vector512.Create(values[i]);
+            s0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o0), s0);
+            s1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o1), s1);
+            s2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o2), s2);
+            s3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o3), s3);
+            s4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o4), s4);
+            s5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o5), s5);
+            s6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o6), s6);
+            s7 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o7), s7);
+            s8 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o8), s8);
+            s9 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o9), s9);
+            s10 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o10), s10);
+            s11 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o11), s11);
+            s12 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o12), s12);
+            s13 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o13), s13);
+        }
+        s0.Store(acc); s1.Store(acc + 16); s2.Store(acc + 32); s3.Store(acc + 48); s4.Store(acc + 64); s5.Store(acc + 80);
+        s6.Store(acc + 96); s7.Store(acc + 112); s8.Store(acc + 128); s9.Store(acc + 144); s10.Store(acc + 160);
+        s11.Store(acc + 176); s12.Store(acc + 192); s13.Store(acc + 208);
+    }
+}

@@ -1,0 +1,164 @@
+// UnpooledBackward: a stride-1 deconvolution's backward through the unpool before it, summed over the unpooled input's
+// nonzeros only (Vector512, ≥ 16 output channels in whole vectors). Against the float64 reference (unpool, ConvTranspose2dRef's
+// backward, the unpool's backward, the ReLU's gate), with pooled values half zero as after a ReLU; the same bits on 1 and 2
+// threads; the dense engines' result where an argmax lies outside its cell (nothing written by the sparse path); an index
+// outside the plane rejected before anything changes; and the path really taken where it should be.
+using System.Runtime.Intrinsics;
+using NetGen.Kernels;
+using NetGen.Model;
+using NetGen.Reference;
+using static NetGen.Runtime.Tests.Kernels.KernelCheck;
+
+namespace NetGen.Runtime.Tests.Kernels;
+
+public class SparseUnpooledBackwardTests
+{
+    // Float32 sums of up to 64·49 terms in another order than float64's: measured worst 2.4e-7 on these shapes (relative to
+    // |expected| + rms, KernelCheck.Close), the dense engines' 1.8e-7.
+    private const double Tolerance = 2e-6;
+
+    /// <summary>channels, unpooled inH × inW, pool kernel and stride, deconv outC, kernel, padding, batch.</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> Shapes => new()
+    {
+        // SegNet's 7×7 64→64 on an even plane and on odd planes whose pool dropped the last row and column.
+        { 64, 44, 60, 2, 2, 64, 7, 3, 1 },
+        { 16, 45, 61, 2, 2, 32, 7, 3, 2 },
+        // Three vector blocks of output channels (a pass of two, then one), a 5×5 kernel.
+        { 24, 30, 34, 2, 2, 48, 5, 2, 2 },
+        // A U-Net's 3×3 deconvolution to 64 channels; a 3×3 pool of stride 3; padding smaller than the kernel's reach.
+        { 16, 32, 32, 2, 2, 64, 3, 1, 1 },
+        { 16, 18, 24, 3, 3, 64, 3, 1, 2 },
+        { 8, 20, 22, 2, 2, 32, 5, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_the_float64_reference(int c, int inH, int inW, int poolK, int poolS, int outC, int k, int p, int batch)
+    {
+        var (pool, g) = Geometries(c, inH, inW, poolK, poolS, outC, k, p);
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 201);
+        var w = Random(g.WeightSize, 202);
+        var dy = Random(batch * g.OutSize, 203);
+        foreach (bool throughReLU in new[] { true, false })
+        {
+            var (refDPooled, refDw, refDb) = Reference(pooled, indices, pool, w, dy, batch, g, throughReLU);
+            float[]? first = null, firstDw = null;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var scope = KernelOptions.Override(512, threads);
+                // Where AVX-512 is off (CI's lower-path runs) the dense engines must give the same answer.
+                Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledBackward.Applies(KernelOptions.Path, g, pool));
+                var (dPooled, dw, db) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
+                ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, db, batch, g, throughReLU);
+                string run = $"{threads} thread(s), through the ReLU: {throughReLU}";
+                Close(refDPooled, dPooled, Tolerance, $"dPooled, {run}");
+                Close(refDw, dw, Tolerance, $"dw, {run}");
+                Close(refDb, db, Tolerance, $"db, {run}");
+                if (throughReLU)
+                    for (int i = 0; i < pooled.Length; i++)
+                        if (!(pooled[i] > 0)) Assert.Equal(0f, dPooled[i]);
+                // Tasks own their outputs and sum in one order: the thread count changes no bit.
+                if (first == null) (first, firstDw) = (dPooled, dw);
+                else
+                {
+                    Same<float>(first, dPooled, $"dPooled on 2 threads against 1, {run}");
+                    Same<float>(firstDw!, dw, $"dw on 2 threads against 1, {run}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Not_taken_where_it_cannot_run()
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 64, 3, 1);
+        using (KernelOptions.Override(256, 1)) Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g, pool));
+        using (KernelOptions.Override(512, 1))
+        {
+            Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledBackward.Applies(KernelOptions.Path, g, pool));
+            using (KernelOptions.DenseUnpooled()) Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g, pool));
+            // Output channels not in whole vectors; too few taps × output channels (the tiny hourglass's 3×3 to 16 channels);
+            // overlapping pool windows.
+            var (_, g8) = Geometries(16, 32, 32, 2, 2, 8, 7, 3);
+            Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g8, pool));
+            var (_, g16) = Geometries(16, 32, 32, 2, 2, 16, 3, 1);
+            Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g16, pool));
+            var (overlapping, g3) = Geometries(16, 17, 13, 3, 2, 64, 3, 1);
+            Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g3, overlapping));
+        }
+    }
+
+    [Fact]
+    public void Argmax_outside_their_cells_leave_it_to_the_dense_engines()
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
+        const int batch = 2;
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 211);
+        var rng = new Random(212);
+        for (int plane = 0; plane < batch * pool.C; plane += 5) indices[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
+        var w = Random(g.WeightSize, 213);
+        var dy = Random(batch * g.OutSize, 214);
+        using var scope = KernelOptions.Override(512, 2);
+        var (dense, denseDw, denseDb) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
+        using (KernelOptions.DenseUnpooled())
+            ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dense, denseDw, denseDb, batch, g, true);
+        var (dPooled, dw, db) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
+        ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, db, batch, g, true);
+        Same<float>(dense, dPooled, "dPooled");
+        Same<float>(denseDw, dw, "dw");
+        Same<float>(denseDb, db, "db");
+    }
+
+    [Fact]
+    public void An_index_outside_the_plane_is_rejected_before_any_gradient_changes()
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
+        var (pooled, indices) = ReLUPooled(pool, 1, seed: 221);
+        indices[40] = pool.InPlane + 3;
+        var w = Random(g.WeightSize, 222);
+        var dy = Random(g.OutSize, 223);
+        using var scope = KernelOptions.Override(512, 2);
+        var dPooled = Filled(pool.OutSize, 0.125f);
+        var dw = Filled(g.WeightSize, 0.5f);
+        var db = Filled(g.OutC, 0.25f);
+        var e = Assert.Throws<ArgumentException>(() =>
+            ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, db, 1, g, true));
+        Assert.Equal("indices", e.ParamName);
+        Assert.All(dPooled, v => Assert.Equal(0.125f, v));
+        Assert.All(dw, v => Assert.Equal(0.5f, v));
+        Assert.All(db, v => Assert.Equal(0.25f, v));
+    }
+
+    /// <summary>A pool's values and argmax for a random input, then max(v, 0): about half the values are zero, as an unpool's
+    /// input is after a ReLU.</summary>
+    private static (float[] Pooled, int[] Indices) ReLUPooled(PoolGeometry pool, int batch, int seed)
+    {
+        var (pooled, indices) = Pooled(pool, batch, seed);
+        // Max of 4 uniform values in [-1, 1) is positive 15/16 of the time: shift so that about half are.
+        for (int i = 0; i < pooled.Length; i++) pooled[i] = Math.Max(0f, pooled[i] - 0.6f);
+        return (pooled, indices);
+    }
+
+    private static (double[] DPooled, double[] Dw, double[] Db) Reference(float[] pooled, int[] indices, PoolGeometry pool,
+        float[] w, float[] dy, int batch, ConvGeometry g, bool throughReLU)
+    {
+        var unpooled = new double[batch * pool.InSize];
+        MaxUnpool2dRef.Forward<double>(ToDouble(pooled), indices, unpooled, batch, pool);
+        var dx = new double[batch * g.InSize];
+        var dw = Array.ConvertAll(Filled(g.WeightSize, 0.5f), v => (double)v);
+        var db = Array.ConvertAll(Filled(g.OutC, 0.25f), v => (double)v);
+        ConvTranspose2dRef.Backward<double>(unpooled, ToDouble(w), ToDouble(dy), dx, dw, db, batch, g);
+        var dPooled = new double[batch * pool.OutSize];
+        MaxUnpool2dRef.Backward<double>(dx, indices, dPooled, batch, pool);
+        if (throughReLU)
+            for (int i = 0; i < dPooled.Length; i++)
+                if (!(pooled[i] > 0)) dPooled[i] = 0;
+        return (dPooled, dw, db);
+    }
+
+    private static (PoolGeometry Pool, ConvGeometry Deconv) Geometries(int c, int inH, int inW, int poolK, int poolS, int outC, int k, int p)
+    {
+        var pool = new PoolGeometry(c, inH, inW, (inH - poolK) / poolS + 1, (inW - poolK) / poolS + 1, poolK, poolS);
+        return (pool, new ConvGeometry(c, inH, inW, outC, inH - 2 * p + k - 1, inW - 2 * p + k - 1, k, 1, p));
+    }
+}
