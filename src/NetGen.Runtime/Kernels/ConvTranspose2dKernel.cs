@@ -31,8 +31,13 @@ public static unsafe class ConvTranspose2dKernel
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = pooled, pw = w, pb = b, py = y)
         fixed (int* pi = indices)
+        {
+            // On the unpooled input's nonzeros (false: an argmax outside its cell, nothing written; the dense engines run).
+            if (UnpooledForward.Applies(KernelOptions.Path, g, pool) && UnpooledForward.Run(px, pi, pool, pw, pb, py, relu, batch, g))
+                return;
             Correlation.TransposedFromUnpool(new UnpooledInput { Values = px, Indices = pi, Pool = pool }, g.InC, g.InH, g.InW,
                 new WeightView(pw, kk, g.OutC * kk), pb, py, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu);
+        }
     }
 
     // Forward then a 1×1 classifier in one call: classifierWeight [classes, OutC, 1, 1], classifierBias [classes] or empty ->

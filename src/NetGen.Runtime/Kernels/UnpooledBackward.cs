@@ -131,9 +131,10 @@ internal static unsafe class UnpooledBackward
         public long PlaneStride;
     }
 
-    private struct OffsetJob : IParallelJob
+    internal struct OffsetJob : IParallelJob
     {
         public int* Indices, Offsets;
+        public byte* Phases; // optional: each argmax's place in its cell, row·Stride + column
         public long Plane;
         public int PW, Stride, InW, InPlane, Wp, Bad, Outside;
 
@@ -141,6 +142,7 @@ internal static unsafe class UnpooledBackward
         {
             int* index = Indices + task * Plane;
             int* offset = Offsets + task * Plane;
+            byte* phases = Phases == null ? null : Phases + task * Plane;
             // Locals: the stores through offset could alias this job's fields, which the loop would then reload.
             int pw = PW, stride = Stride, inW = InW, inPlane = InPlane, wp = Wp, bad = 0, outside = 0;
             int ph = (int)(Plane / pw);
@@ -173,6 +175,7 @@ internal static unsafe class UnpooledBackward
                         continue;
                     }
                     offset[q] = ((qr * stride + dr) * wp + qc * stride + within) * 16;
+                    if (phases != null) phases[q] = (byte)(dr * stride + within);
                 }
             }
             if (bad != 0) Bad = 1;

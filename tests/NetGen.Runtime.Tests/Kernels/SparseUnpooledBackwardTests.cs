@@ -129,6 +129,82 @@ public class SparseUnpooledBackwardTests
         Assert.All(db, v => Assert.Equal(0.25f, v));
     }
 
+    /// <summary>As <see cref="Shapes"/>, for the forward pass (7×7 kernels only).</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> ForwardShapes => new()
+    {
+        { 64, 44, 60, 2, 2, 64, 7, 3, 1 },
+        // Odd planes, two samples; three vector blocks; a 3×3 pool of stride 3; a plane narrower than a strip.
+        { 16, 45, 61, 2, 2, 32, 7, 3, 2 },
+        { 24, 30, 34, 2, 2, 48, 7, 3, 2 },
+        { 16, 18, 24, 3, 3, 16, 7, 3, 2 },
+        { 8, 12, 10, 2, 2, 16, 7, 3, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForwardShapes))]
+    public void Forward_matches_the_float64_reference(int c, int inH, int inW, int poolK, int poolS, int outC, int k, int p, int batch)
+    {
+        var (pool, g) = Geometries(c, inH, inW, poolK, poolS, outC, k, p);
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 231);
+        var w = Random(g.WeightSize, 232);
+        var b = Random(g.OutC, 233);
+        var unpooled = new double[batch * pool.InSize];
+        MaxUnpool2dRef.Forward<double>(ToDouble(pooled), indices, unpooled, batch, pool);
+        var expected = new double[batch * g.OutSize];
+        ConvTranspose2dRef.Forward<double>(unpooled, ToDouble(w), ToDouble(b), expected, batch, g);
+        var expectedReLU = Array.ConvertAll(expected, v => Math.Max(v, 0));
+        foreach (bool relu in new[] { false, true })
+        {
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var scope = KernelOptions.Override(512, threads);
+                Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g, pool));
+                var y = Filled(batch * g.OutSize, float.NaN);
+                ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, b, y, batch, g, relu);
+                string run = $"{threads} thread(s), relu: {relu}";
+                Close(relu ? expectedReLU : expected, y, Tolerance, $"y, {run}");
+                if (first == null) first = y;
+                else Same<float>(first, y, $"y on 2 threads against 1, {run}");
+            }
+        }
+        // Without a bias.
+        using (KernelOptions.Override(512, 2))
+        {
+            var y = Filled(batch * g.OutSize, float.NaN);
+            ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, default, y, batch, g);
+            var noBias = new double[batch * g.OutSize];
+            ConvTranspose2dRef.Forward<double>(unpooled, ToDouble(w), default, noBias, batch, g);
+            Close(noBias, y, Tolerance, "y without a bias");
+        }
+    }
+
+    [Fact]
+    public void Forward_argmax_outside_their_cells_leave_it_to_the_dense_engines_and_bad_indices_are_rejected()
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
+        const int batch = 2;
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 241);
+        var w = Random(g.WeightSize, 242);
+        var b = Random(g.OutC, 243);
+        using var scope = KernelOptions.Override(512, 2);
+        var moved = (int[])indices.Clone();
+        var rng = new Random(244);
+        for (int plane = 0; plane < batch * pool.C; plane += 5) moved[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
+        var dense = Filled(batch * g.OutSize, float.NaN);
+        using (KernelOptions.DenseUnpooled()) ConvTranspose2dKernel.ForwardFromUnpool(pooled, moved, pool, w, b, dense, batch, g);
+        var y = Filled(batch * g.OutSize, float.NaN);
+        ConvTranspose2dKernel.ForwardFromUnpool(pooled, moved, pool, w, b, y, batch, g);
+        Same<float>(dense, y, "y");
+
+        var bad = (int[])indices.Clone();
+        bad[40] = pool.InPlane + 3;
+        var untouched = Filled(batch * g.OutSize, 0.125f);
+        var e = Assert.Throws<ArgumentException>(() => ConvTranspose2dKernel.ForwardFromUnpool(pooled, bad, pool, w, b, untouched, batch, g));
+        Assert.Equal("indices", e.ParamName);
+        Assert.All(untouched, v => Assert.Equal(0.125f, v));
+    }
+
     /// <summary>A pool's values and argmax for a random input, then max(v, 0): about half the values are zero, as an unpool's
     /// input is after a ReLU.</summary>
     private static (float[] Pooled, int[] Indices) ReLUPooled(PoolGeometry pool, int batch, int seed)

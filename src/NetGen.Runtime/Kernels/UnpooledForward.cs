@@ -1,0 +1,262 @@
+// The forward pass of a stride-1 7×7 deconvolution whose input is a MaxUnpool2d's output, on the unpooled input's nonzeros
+// only (see UnpooledBackward for why: one value per pool cell and channel, about half of them zero after a ReLU):
+//   y[n, co, r − p + ky, c − p + kx] += x[n, ci, q]·w[ci, co, ky, kx]   for every nonzero x at (r, c) = argmax of q,
+// scattered into a zero-padded copy of y laid out as [N, blocks of 16 co, rows, columns, 16] (the backward's layout of
+// dy), then transposed to [N, OutC, OutH, OutW] with the bias. The channels of one pooled position whose argmax share a
+// place in the cell share a window: their contributions to one kernel row (7 taps × 16 co) are summed in registers and
+// added to y once, their weights read from a slice of all channels' weights for that kernel row and vector block (28 KB at
+// 64 channels, in L1). Bands of pooled rows own the rows of y they write but the kernel's reach past them: bands two apart
+// never meet, so the even bands run, then the odd ones; every sum runs in one order on any thread count. Vector512 only.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NetGen.Model;
+
+namespace NetGen.Kernels;
+
+internal static unsafe class UnpooledForward
+{
+    // Pooled columns per strip: a strip's rows of y for one vector block (2·3 + 6 rows × 2·16 + 6 columns × 64 bytes: 29 KB)
+    // and the weight slice stay in cache while its positions are summed.
+    private const int StripCols = 16;
+
+    public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
+        UnpooledBackward.Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1
+        && g.Kernel == 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && pool.C == g.InC && pool.InH == g.InH
+        && pool.InW == g.InW && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride is > 0 and <= 8
+        && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2
+        && g.InH + g.Kernel - 1 - g.Padding >= g.OutH && g.InW + g.Kernel - 1 - g.Padding >= g.OutW;
+
+    /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 7×7 deconvolution whose input is unpooled from pooled
+    /// values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu. Throws, naming
+    /// "indices", where an index lies outside the plane, before anything is written; returns false, having written nothing,
+    /// where an argmax lies outside its own cell (the dense engines must run: two cells may unpool to one place).</summary>
+    public static bool Run(float* pooled, int* indices, in PoolGeometry pool, float* w, float* bias, float* y, bool relu,
+        int batch, in ConvGeometry g)
+    {
+        if (batch == 0) return true;
+        var ws = Workspace.Current;
+        int threads = KernelOptions.Threads;
+        int k = g.Kernel, blocks = g.OutC / 16, s = pool.Stride;
+        int hp = g.InH + k - 1, wp = g.InW + k - 1;
+        long planeStride = (long)hp * wp * 16;
+        long pooledPlane = pool.OutPlane;
+
+        int* offsets = ws.Get<int>(ScratchSlot.Counts, batch * pool.C * pooledPlane);
+        byte* phases = ws.Get<byte>(ScratchSlot.Taps, batch * pool.C * pooledPlane);
+        var offsetJob = new UnpooledBackward.OffsetJob
+        {
+            Indices = indices, Offsets = offsets, Phases = phases, Plane = pooledPlane, PW = pool.OutW, Stride = s,
+            InW = g.InW, InPlane = g.InH * g.InW, Wp = wp,
+        };
+        WorkerPool.Run(ref offsetJob, batch * pool.C, threads);
+        if (offsetJob.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", "indices");
+        if (offsetJob.Outside != 0) return false;
+
+        // Weights as [blocks, ky, InC, kx, 16]: one slice per (vector block, kernel row).
+        float* weights = ws.Get<float>(ScratchSlot.Weights, (long)g.InC * blocks * k * k * 16);
+        var weightJob = new SliceJob { W = w, Weights = weights, InC = g.InC, OutC = g.OutC, K = k };
+        WorkerPool.Run(ref weightJob, g.InC, threads);
+
+        float* padded = ws.Get<float>(ScratchSlot.Input, batch * blocks * planeStride);
+        var clear = new ClearJob { Data = padded, Row = wp * 16 };
+        WorkerPool.Run(ref clear, batch * blocks * hp, threads);
+
+        // Bands of pooled rows whose reach (s·rows + k − 1 rows of y) overlaps only the next band's.
+        int bandRows = Math.Max(2, (k - 1 + s - 1) / s);
+        int bands = (pool.OutH + bandRows - 1) / bandRows;
+        var job = new ScatterJob
+        {
+            Pooled = pooled, Offsets = offsets, Phases = phases, Padded = padded, Weights = weights, Batch = batch, C = pool.C,
+            PH = pool.OutH, PW = pool.OutW, Stride = s, Blocks = blocks, K = k, RowStride = wp * 16, PlaneStride = planeStride,
+            BandRows = bandRows, Bands = bands, Parity = 0,
+        };
+        int evenBands = (bands + 1) / 2, oddBands = bands / 2;
+        WorkerPool.Run(ref job, batch * evenBands, threads);
+        job.Parity = 1;
+        if (oddBands > 0) WorkerPool.Run(ref job, batch * oddBands, threads);
+
+        var output = new OutputJob
+        {
+            Padded = padded, Y = y, Bias = bias, Relu = relu, OutH = g.OutH, OutW = g.OutW, Hp = hp, Wp = wp, Padding = g.Padding,
+            Blocks = blocks,
+        };
+        WorkerPool.Run(ref output, batch * blocks * g.OutH, threads);
+        return true;
+    }
+
+    private struct SliceJob : IParallelJob
+    {
+        public float* W, Weights;
+        public int InC, OutC, K;
+
+        public void Execute(int ci, int worker)
+        {
+            int k = K;
+            for (int co = 0; co < OutC; co++)
+            {
+                float* src = W + ((long)ci * OutC + co) * k * k;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    float* d = Weights + ((((long)(co / 16) * k + ky) * InC + ci) * k) * 16 + co % 16;
+                    for (int kx = 0; kx < k; kx++) d[kx * 16] = src[ky * k + kx];
+                }
+            }
+        }
+    }
+
+    private struct ClearJob : IParallelJob
+    {
+        public float* Data;
+        public int Row;
+
+        public void Execute(int task, int worker) => new Span<float>(Data + (long)task * Row, Row).Clear();
+    }
+
+    private struct ScatterJob : IParallelJob
+    {
+        public float* Pooled, Padded, Weights;
+        public int* Offsets;
+        public byte* Phases;
+        public int Batch, C, PH, PW, Stride, Blocks, K, RowStride, BandRows, Bands, Parity;
+        public long PlaneStride;
+
+        public void Execute(int task, int worker)
+        {
+            int perSample = Parity == 0 ? (Bands + 1) / 2 : Bands / 2;
+            int n = task / perSample, band = task % perSample * 2 + Parity;
+            int r0 = band * BandRows, r1 = Math.Min(PH, r0 + BandRows);
+            int s = Stride, phaseCount = s * s, k = K;
+            long pooledPlane = (long)PH * PW;
+            int maxPositions = BandRows * StripCols;
+            var ws = Workspace.Current;
+            // The strip's nonzero inputs sorted by (position, place in the cell): each run shares a window.
+            int* runStart = ws.Get<int>(ScratchSlot.ThreadOutput, (long)maxPositions * phaseCount + 1);
+            int* runWindow = ws.Get<int>(ScratchSlot.ThreadTile, (long)maxPositions * phaseCount);
+            int* entryChannel = ws.Get<int>(ScratchSlot.ThreadInput, (long)maxPositions * C);
+            float* entryValue = ws.Get<float>(ScratchSlot.ThreadProducts, (long)maxPositions * C);
+            for (int c0 = 0; c0 < PW; c0 += StripCols)
+            {
+                int c1 = Math.Min(PW, c0 + StripCols), cols = c1 - c0, positions = (r1 - r0) * cols;
+                int runs = positions * phaseCount;
+                // Counting sort: run sizes, starts, then the entries.
+                new Span<int>(runStart, runs + 1).Clear();
+                for (int ci = 0; ci < C; ci++)
+                {
+                    long planeBase = ((long)n * C + ci) * pooledPlane;
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* x = Pooled + planeBase + (long)r * PW;
+                        byte* phase = Phases + planeBase + (long)r * PW;
+                        int slot0 = (r - r0) * cols * phaseCount;
+                        for (int col = c0; col < c1; col++)
+                            runStart[slot0 + (col - c0) * phaseCount + phase[col] + 1] += x[col] != 0 ? 1 : 0;
+                    }
+                }
+                for (int i = 0; i < runs; i++) runStart[i + 1] += runStart[i];
+                for (int r = r0; r < r1; r++)
+                for (int col = c0; col < c1; col++)
+                {
+                    // Each run's window: the position's cell corner plus the place in the cell.
+                    int slot0 = ((r - r0) * cols + col - c0) * phaseCount;
+                    int corner = (r * s * (RowStride / 16) + col * s) * 16;
+                    for (int f = 0; f < phaseCount; f++) runWindow[slot0 + f] = corner + (f / s * (RowStride / 16) + f % s) * 16;
+                }
+                // Fill: runStart[i] advances to the run's end, then is shifted back.
+                for (int ci = 0; ci < C; ci++)
+                {
+                    long planeBase = ((long)n * C + ci) * pooledPlane;
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* x = Pooled + planeBase + (long)r * PW;
+                        byte* phase = Phases + planeBase + (long)r * PW;
+                        int slot0 = (r - r0) * cols * phaseCount;
+                        for (int col = c0; col < c1; col++)
+                        {
+                            float v = x[col];
+                            if (v == 0) continue;
+                            int at = runStart[slot0 + (col - c0) * phaseCount + phase[col]]++;
+                            entryChannel[at] = ci * k * 16;
+                            entryValue[at] = v;
+                        }
+                    }
+                }
+                for (int i = runs; i > 0; i--) runStart[i] = runStart[i - 1];
+                runStart[0] = 0;
+
+                for (int block = 0; block < Blocks; block++)
+                {
+                    float* yBase = Padded + ((long)n * Blocks + block) * PlaneStride;
+                    for (int ky = 0; ky < k; ky++)
+                    {
+                        float* slice = Weights + ((long)block * k + ky) * C * k * 16;
+                        float* yRow = yBase + (long)ky * RowStride;
+                        for (int run = 0; run < runs; run++)
+                        {
+                            int start = runStart[run], count = runStart[run + 1] - start;
+                            if (count == 0) continue;
+                            Scatter7(slice, entryChannel + start, entryValue + start, count, yRow + runWindow[run]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>y[16·kx] += Σ_e values[e]·slice[channels[e] + 16·kx] for kx &lt; 7 (16 lanes each).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scatter7(float* slice, int* channels, float* values, int count, float* y)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
+        for (int e = 0; e < count; e++)
+        {
+            float* w = slice + channels[e];
+            var x = Vector512.Create(values[e]);
+            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w), a0);
+            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 16), a1);
+            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
+            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
+            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
+            a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 80), a5);
+            a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 96), a6);
+        }
+        (Vector512.Load(y) + a0).Store(y);
+        (Vector512.Load(y + 16) + a1).Store(y + 16);
+        (Vector512.Load(y + 32) + a2).Store(y + 32);
+        (Vector512.Load(y + 48) + a3).Store(y + 48);
+        (Vector512.Load(y + 64) + a4).Store(y + 64);
+        (Vector512.Load(y + 80) + a5).Store(y + 80);
+        (Vector512.Load(y + 96) + a6).Store(y + 96);
+    }
+
+    private struct OutputJob : IParallelJob
+    {
+        public float* Padded, Y, Bias;
+        public bool Relu;
+        public int OutH, OutW, Hp, Wp, Padding, Blocks;
+
+        public void Execute(int task, int worker)
+        {
+            int row = task % OutH, plane = task / OutH; // plane = n·blocks + block
+            float* src = Padded + ((long)plane * Hp + row + Padding) * Wp * 16 + Padding * 16;
+            long channelPlane = (long)OutH * OutW;
+            float* d = Y + (long)plane * 16 * channelPlane + (long)row * OutW;
+            int x = 0;
+            for (; x + 16 <= OutW; x += 16) WeightGradientTransposeJob.Transpose16(src + x * 16, 16, d + x, (nint)channelPlane);
+            for (; x < OutW; x++)
+            for (int i = 0; i < 16; i++)
+                d[i * channelPlane + x] = src[x * 16 + i];
+            if (Bias == null && !Relu) return;
+            for (int i = 0; i < 16; i++)
+            {
+                float b = Bias == null ? 0 : Bias[plane % Blocks * 16 + i];
+                float* r = d + i * channelPlane;
+                for (int c = 0; c < OutW; c++)
+                {
+                    float v = r[c] + b;
+                    r[c] = Relu ? MathF.Max(v, 0) : v;
+                }
+            }
+        }
+    }
+}
