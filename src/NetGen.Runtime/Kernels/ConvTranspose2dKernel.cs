@@ -82,6 +82,16 @@ public static unsafe class ConvTranspose2dKernel
         fixed (int* pi = indices)
         {
             var classify = new ClassifiedOutput { Output = pl, Weights = new WeightView(pcw, g.OutC, 1), Bias = pcb, Classes = classes };
+            // From an unpool, on the unpooled input's nonzeros into y (or scratch), then the classifier over it.
+            if (pi != null && UnpooledForward.Applies(KernelOptions.Path, g, pool))
+            {
+                float* output = py != null ? py : Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * g.OutSize);
+                if (UnpooledForward.Run(px, pi, pool, pw, pb, output, relu, batch, g))
+                {
+                    Pointwise.Run(output, g.OutC, classify.Weights, classify.Bias, classify.Output, classes, g.OutPlane, batch);
+                    return;
+                }
+            }
             var unpool = new UnpooledInput { Values = px, Indices = pi, Pool = pool };
             Correlation.TransposedClassified(pi == null ? px : null, pi == null ? null : &unpool, g.InC, g.InH, g.InW,
                 new WeightView(pw, kk, g.OutC * kk), pb, classify, g.OutC, g.OutH, g.OutW, g.Kernel, g.Stride, g.Padding, batch, relu, py);

@@ -180,6 +180,35 @@ public class SparseUnpooledBackwardTests
     }
 
     [Fact]
+    public void Forward_then_the_classifier_matches_the_float64_reference_and_keeps_y_when_asked()
+    {
+        var (pool, g) = Geometries(32, 46, 40, 2, 2, 32, 7, 3);
+        const int batch = 2, classes = 5;
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 251);
+        var (w, b) = (Random(g.WeightSize, 252), Random(g.OutC, 253));
+        var (cw, cb) = (Random(classes * g.OutC, 254), Random(classes, 255));
+        var unpooled = new double[batch * pool.InSize];
+        MaxUnpool2dRef.Forward<double>(ToDouble(pooled), indices, unpooled, batch, pool);
+        var y = new double[batch * g.OutSize];
+        ConvTranspose2dRef.Forward<double>(unpooled, ToDouble(w), ToDouble(b), y, batch, g);
+        for (int i = 0; i < y.Length; i++) y[i] = Math.Max(y[i], 0);
+        var expected = new double[batch * classes * g.OutPlane];
+        Conv2dRef.Forward<double>(y, ToDouble(cw), ToDouble(cb), expected, batch, new ConvGeometry(g.OutC, g.OutH, g.OutW, classes, g.OutH, g.OutW, 1, 1, 0));
+        using var scope = KernelOptions.Override(512, 2);
+        Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g, pool));
+        var logits = Filled(batch * classes * g.OutPlane, float.NaN);
+        ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits, batch, g, classes, relu: true);
+        Close(expected, logits, Tolerance, "logits");
+        var kept = Filled(batch * g.OutSize, float.NaN);
+        var logits2 = Filled(batch * classes * g.OutPlane, float.NaN);
+        ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits2, batch, g, classes, relu: true, y: kept);
+        Same<float>(logits, logits2, "logits with y kept");
+        var alone = Filled(batch * g.OutSize, float.NaN);
+        ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, b, alone, batch, g, relu: true);
+        Same<float>(alone, kept, "y kept against ForwardFromUnpool's");
+    }
+
+    [Fact]
     public void Forward_argmax_outside_their_cells_leave_it_to_the_dense_engines_and_bad_indices_are_rejected()
     {
         var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
