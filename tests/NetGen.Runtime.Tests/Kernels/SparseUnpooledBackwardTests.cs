@@ -138,6 +138,8 @@ public class SparseUnpooledBackwardTests
         { 24, 30, 34, 2, 2, 48, 7, 3, 2 },
         { 16, 18, 24, 3, 3, 16, 7, 3, 2 },
         { 8, 12, 10, 2, 2, 16, 7, 3, 1 },
+        // Wider than a strip of 64 pooled columns: a whole strip and a part.
+        { 16, 20, 150, 2, 2, 16, 7, 3, 1 },
     };
 
     [Theory]
