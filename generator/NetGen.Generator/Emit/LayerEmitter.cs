@@ -107,13 +107,17 @@ internal static class LayerEmitter
             // The input is the unpool's output, which has no array: read as the unpool's input and its pool's argmax.
             int unpool = index - 1;
             string pool = plan.PoolGeometry(unpool);
+            // A ReLU folded into the batch norm before it zeroes dPooled wherever its output (the pooled values) is zero, in
+            // the batch norm's backward: gating here as well leaves the same gradient and lets the kernel skip those positions.
+            bool folded = !plan.GatesReLUBefore(unpool) && unpool > 0 && plan.Layer(unpool - 1).Kind == LayerKind.ReLU;
+            string dPooled = DX(plan, unpool, gated: plan.GatesReLUBefore(unpool), name: "dPooled");
+            if (folded) dPooled += $" (zero where {plan.Layer(unpool - 1).Name}'s output is, as its backward leaves it)";
             WritePasses(writer, plan, index,
                 forward: [.. mode, $"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), Y(plan, index),
                     $"{Kernels}.{kernel}.ForwardFromUnpool(x, indices, {pool}, {weight.Field}, {bias.Field}, y, batch, {geometry});"],
-                backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index),
-                    DX(plan, unpool, gated: plan.GatesReLUBefore(unpool), name: "dPooled"),
+                backward: [$"{X(plan, unpool)} // {plan.Layer(unpool).Name}'s input", Indices(plan, unpool), DY(plan, index), dPooled,
                     $"{Kernels}.{kernel}.BackwardThroughUnpool(x, indices, {pool}, {weight.Field}, dy, dPooled, {weight.GradField}, {bias.GradField}, batch,",
-                    $"    {geometry}" + (plan.GatesReLUBefore(unpool) ? ", dxThroughReLU: true);" : ");")]);
+                    $"    {geometry}" + (plan.GatesReLUBefore(unpool) || folded ? ", dxThroughReLU: true);" : ");")]);
             return;
         }
         if (plan.SharedFusionContaining(index) is { Pool: >= 0 } pooled)
