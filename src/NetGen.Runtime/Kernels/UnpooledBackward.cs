@@ -74,10 +74,6 @@ internal static unsafe class UnpooledBackward
         WorkerPool.Run(ref offsetJob, batch * pool.C, threads);
         if (offsetJob.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", "indices");
         if (offsetJob.Outside != 0) return false;
-        // dy as [N, blocks, hp, wp, 16], zero where the window reaches past its edges.
-        float* padded = ws.Get<float>(ScratchSlot.Input, batch * blocks * planeStride);
-        var packJob = new PackJob { Dy = dy, Padded = padded, OutH = g.OutH, OutW = g.OutW, Hp = hp, Wp = wp, Padding = g.Padding };
-        WorkerPool.Run(ref packJob, batch * blocks * hp, threads);
         // Tap offsets within a pass (j = block·kk + tap), padded to whole register sets with offset 0 (dropped sums); the
         // second table serves a last pass of one block.
         int passSums = PassBlocks * kk, paddedSums = (passSums + WeightSums - 1) / WeightSums * WeightSums;
@@ -97,32 +93,57 @@ internal static unsafe class UnpooledBackward
         float* weights = ws.Get<float>(ScratchSlot.Weights, (long)g.InC * blocks * kk * 16);
         var weightJob = new WeightJob { W = w, Weights = weights, OutC = g.OutC, Kk = kk };
         WorkerPool.Run(ref weightJob, g.InC, threads);
-        var common = new Common
+        // dy as [samples, blocks, hp, wp, 16], zero where the window reaches past its edges, a chunk of samples at a time.
+        int chunk = SamplesPerChunk(batch, blocks * planeStride);
+        float* padded = ws.Get<float>(ScratchSlot.Input, chunk * blocks * planeStride);
+        for (int n0 = 0; n0 < batch; n0 += chunk)
         {
-            Pooled = pooled, Offsets = offsets, Padded = padded, Taps = taps, Rows = rows, Weights = weights, Batch = batch, C = pool.C,
-            PH = pool.OutH, PW = pool.OutW, Blocks = blocks, Kk = kk, PlaneStride = planeStride, RowStride = wp * 16,
-        };
-        if (dPooled != null)
-        {
-            int bands = (pool.OutH + StripRows - 1) / StripRows;
-            var job = new InputGradientJob { C = common, Output = dPooled, Gate = gate };
-            WorkerPool.Run(ref job, batch * bands, threads);
-        }
-        if (dw != null)
-        {
-            // Tasks own (pass, channel block) sets of dw and sum samples, strips and positions in one order.
-            int passes = (blocks + PassBlocks - 1) / PassBlocks;
-            int channelBlock = Math.Max(1, Math.Min(g.InC, (g.InC + 1) / 2));
-            int channelBlocks = (g.InC + channelBlock - 1) / channelBlock;
-            var job = new WeightGradientJob
+            int samples = Math.Min(chunk, batch - n0);
+            long pooledOffset = (long)n0 * pool.C * pooledPlane;
+            var packJob = new PackJob
             {
-                C = common, Dw = dw, OutC = g.OutC, ChannelBlock = channelBlock, ChannelBlocks = channelBlocks,
-                PaddedSums = paddedSums,
+                Dy = dy + (long)n0 * g.OutC * g.OutPlane, Padded = padded, OutH = g.OutH, OutW = g.OutW, Hp = hp, Wp = wp,
+                Padding = g.Padding,
             };
-            WorkerPool.Run(ref job, passes * channelBlocks, threads);
+            WorkerPool.Run(ref packJob, samples * blocks * hp, threads);
+            var common = new Common
+            {
+                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Padded = padded, Taps = taps, Rows = rows,
+                Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Blocks = blocks, Kk = kk,
+                PlaneStride = planeStride, RowStride = wp * 16,
+            };
+            if (dPooled != null)
+            {
+                int bands = (pool.OutH + StripRows - 1) / StripRows;
+                var job = new InputGradientJob { C = common, Output = dPooled + pooledOffset, Gate = gate };
+                WorkerPool.Run(ref job, samples * bands, threads);
+            }
+            if (dw != null)
+            {
+                // Tasks own (pass, channel block) sets of dw and sum samples, strips and positions in one order.
+                int passes = (blocks + PassBlocks - 1) / PassBlocks;
+                int channelBlock = Math.Max(1, Math.Min(g.InC, (g.InC + 1) / 2));
+                int channelBlocks = (g.InC + channelBlock - 1) / channelBlock;
+                var job = new WeightGradientJob
+                {
+                    C = common, Dw = dw, OutC = g.OutC, ChannelBlock = channelBlock, ChannelBlocks = channelBlocks,
+                    PaddedSums = paddedSums,
+                };
+                WorkerPool.Run(ref job, passes * channelBlocks, threads);
+            }
         }
         return true;
     }
+
+    // The most padded-copy floats a call keeps (64 MB; SegNet's 64 channels at 180×240 take 11.7 MB a sample, at 360×480
+    // 45.5 MB): whole samples at a time, at least one. Tests lower it on their thread to run several chunks.
+    private const long SampleBudget = 16L << 20;
+    [ThreadStatic] internal static long SampleBudgetOverride;
+
+    /// <summary>Samples per chunk whose padded copies (perSample floats each) fit the budget; at least one.</summary>
+    internal static int SamplesPerChunk(int batch, long perSample) =>
+        (int)Math.Clamp((SampleBudgetOverride > 0 ? SampleBudgetOverride : SampleBudget) / Math.Max(1, perSample), 1, batch);
+
     private struct Common
     {
         public float* Pooled, Padded, Weights;

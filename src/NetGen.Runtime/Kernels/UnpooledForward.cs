@@ -60,30 +60,36 @@ internal static unsafe class UnpooledForward
         var weightJob = new SliceJob { W = w, Weights = weights, InC = g.InC, OutC = g.OutC, K = k };
         WorkerPool.Run(ref weightJob, g.InC, threads);
 
-        float* padded = ws.Get<float>(ScratchSlot.Input, batch * blocks * planeStride);
-        var clear = new ClearJob { Data = padded, Row = wp * 16 };
-        WorkerPool.Run(ref clear, batch * blocks * hp, threads);
-
+        // y as [samples, blocks, hp, wp, 16], a chunk of samples at a time (see UnpooledBackward.SamplesPerChunk).
+        int chunk = UnpooledBackward.SamplesPerChunk(batch, blocks * planeStride);
+        float* padded = ws.Get<float>(ScratchSlot.Input, chunk * blocks * planeStride);
         // Bands of pooled rows whose reach (s·rows + k − 1 rows of y) overlaps only the next band's.
         int bandRows = Math.Max(2, (k - 1 + s - 1) / s);
         int bands = (pool.OutH + bandRows - 1) / bandRows;
-        var job = new ScatterJob
+        for (int n0 = 0; n0 < batch; n0 += chunk)
         {
-            Pooled = pooled, Offsets = offsets, Phases = phases, Padded = padded, Weights = weights, Batch = batch, C = pool.C,
-            PH = pool.OutH, PW = pool.OutW, Stride = s, Blocks = blocks, K = k, RowStride = wp * 16, PlaneStride = planeStride,
-            BandRows = bandRows, Bands = bands, Parity = 0,
-        };
-        int evenBands = (bands + 1) / 2, oddBands = bands / 2;
-        WorkerPool.Run(ref job, batch * evenBands, threads);
-        job.Parity = 1;
-        if (oddBands > 0) WorkerPool.Run(ref job, batch * oddBands, threads);
+            int samples = Math.Min(chunk, batch - n0);
+            long pooledOffset = (long)n0 * pool.C * pooledPlane;
+            var clear = new ClearJob { Data = padded, Row = wp * 16 };
+            WorkerPool.Run(ref clear, samples * blocks * hp, threads);
+            var job = new ScatterJob
+            {
+                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Phases = phases + pooledOffset, Padded = padded,
+                Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Stride = s, Blocks = blocks, K = k,
+                RowStride = wp * 16, PlaneStride = planeStride, BandRows = bandRows, Bands = bands, Parity = 0,
+            };
+            int evenBands = (bands + 1) / 2, oddBands = bands / 2;
+            WorkerPool.Run(ref job, samples * evenBands, threads);
+            job.Parity = 1;
+            if (oddBands > 0) WorkerPool.Run(ref job, samples * oddBands, threads);
 
-        var output = new OutputJob
-        {
-            Padded = padded, Y = y, Bias = bias, Relu = relu, OutH = g.OutH, OutW = g.OutW, Hp = hp, Wp = wp, Padding = g.Padding,
-            Blocks = blocks,
-        };
-        WorkerPool.Run(ref output, batch * blocks * g.OutH, threads);
+            var output = new OutputJob
+            {
+                Padded = padded, Y = y + (long)n0 * g.OutC * g.OutPlane, Bias = bias, Relu = relu, OutH = g.OutH, OutW = g.OutW,
+                Hp = hp, Wp = wp, Padding = g.Padding, Blocks = blocks,
+            };
+            WorkerPool.Run(ref output, samples * blocks * g.OutH, threads);
+        }
         return true;
     }
 

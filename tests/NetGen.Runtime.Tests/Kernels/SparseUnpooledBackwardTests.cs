@@ -69,6 +69,40 @@ public class SparseUnpooledBackwardTests
     }
 
     [Fact]
+    public void Samples_in_chunks_give_the_same_bits_as_all_at_once()
+    {
+        // A padded copy of one sample at most: 3 samples run as 3 chunks, against one chunk of 3.
+        var (pool, g) = Geometries(32, 30, 34, 2, 2, 32, 7, 3);
+        const int batch = 3;
+        var (pooled, indices) = ReLUPooled(pool, batch, seed: 261);
+        var (w, b, dy) = (Random(g.WeightSize, 262), Random(g.OutC, 263), Random(batch * g.OutSize, 264));
+        using var scope = KernelOptions.Override(512, 2);
+        (float[] Y, float[] DPooled, float[] Dw) Run()
+        {
+            var y = Filled(batch * g.OutSize, float.NaN);
+            ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, b, y, batch, g);
+            var (dPooled, dw) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f));
+            ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, default, batch, g, true);
+            return (y, dPooled, dw);
+        }
+        var whole = Run();
+        try
+        {
+            UnpooledBackward.SampleBudgetOverride = 1;
+            Assert.Equal(1, UnpooledBackward.SamplesPerChunk(batch, 1000));
+            var chunked = Run();
+            Same<float>(whole.Y, chunked.Y, "y");
+            Same<float>(whole.DPooled, chunked.DPooled, "dPooled");
+            // The weight gradient adds each chunk's sums in turn: the same sums, grouped by chunk.
+            Close(whole.Dw, chunked.Dw, Tolerance, "dw");
+        }
+        finally
+        {
+            UnpooledBackward.SampleBudgetOverride = 0;
+        }
+    }
+
+    [Fact]
     public void Not_taken_where_it_cannot_run()
     {
         var (pool, g) = Geometries(16, 32, 32, 2, 2, 64, 3, 1);
