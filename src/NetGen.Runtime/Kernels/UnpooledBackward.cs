@@ -39,7 +39,7 @@ internal static unsafe class UnpooledBackward
     // Taps × vector blocks below which the dense engines win: each position's sums are too short to pay for the lists, the
     // packing and the horizontal sums. Measured: the tiny hourglass's 16-channel 3×3 deconvolutions (9) 2.6 against 2.0 ms
     // backward at 256×256; Wide128's 64-channel 3×3 ones (36) 2.1 against 3.6 ms and 4.6 against 5.1.
-    private const int MinSums = 32;
+    internal const int MinSums = 32;
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
         Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1 && g.Kernel > 1

@@ -1,5 +1,9 @@
-// The forward pass of a stride-1 7×7 deconvolution whose input is a MaxUnpool2d's output, on the unpooled input's nonzeros
-// only (see UnpooledBackward for why: one value per pool cell and channel, about half of them zero after a ReLU):
+// The forward pass of a stride-1 5×5 or 7×7 deconvolution whose input is a MaxUnpool2d's output, on the unpooled input's
+// nonzeros only (see UnpooledBackward for why: one value per pool cell and channel, about half of them zero after a ReLU).
+// 3×3 kernels stay on the dense engines (Winograd's 4×4 tiles already do 1/4 of the multiply-adds, and a kernel row of 3
+// taps is too short to pay for each run's adds into y): measured on Wide128, a 128→64 3×3 at 64×64 gained (1.8 → 1.4 ms)
+// but a 64→64 at 128×128 lost (2.4 → 4.0 ms) and inference as a whole (8.6 → 11.0 ms). 5×5, alone on 2 threads: 64→64 at
+// 180×240 25.5 → 14.6 ms, 32→32 at 128×128 2.62 → 2.28 ms.
 //   y[n, co, r − p + ky, c − p + kx] += x[n, ci, q]·w[ci, co, ky, kx]   for every nonzero x at (r, c) = argmax of q,
 // scattered into a zero-padded copy of y laid out as [N, blocks of 16 co, rows, columns, 16] (the backward's layout of
 // dy), then transposed to [N, OutC, OutH, OutW] with the bias. The channels of one pooled position whose argmax share a
@@ -24,13 +28,14 @@ internal static unsafe class UnpooledForward
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
         UnpooledBackward.Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1
-        && g.Kernel == 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && pool.C == g.InC && pool.InH == g.InH
+        && g.Kernel is 5 or 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0
+        && g.Kernel * g.Kernel * (g.OutC / 16) >= UnpooledBackward.MinSums && pool.C == g.InC && pool.InH == g.InH
         && pool.InW == g.InW && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride is > 0 and <= 8
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2
         && g.InH + g.Kernel - 1 - g.Padding >= g.OutH && g.InW + g.Kernel - 1 - g.Padding >= g.OutW;
 
-    /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 7×7 deconvolution whose input is unpooled from pooled
-    /// values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu. Throws, naming
+    /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 5×5 or 7×7 deconvolution whose input is unpooled
+    /// from pooled values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu. Throws, naming
     /// "indices", where an index lies outside the plane, before anything is written; returns false, having written nothing,
     /// where an argmax lies outside its own cell (the dense engines must run: two cells may unpool to one place).</summary>
     public static bool Run(float* pooled, int* indices, in PoolGeometry pool, float* w, float* bias, float* y, bool relu,
@@ -207,7 +212,9 @@ internal static unsafe class UnpooledForward
                         {
                             int start = runStart[run], count = runStart[run + 1] - start;
                             if (count == 0) continue;
-                            Scatter7(slice, entryChannel + start, entryValue + start, count, yRow + runWindow[run]);
+                            float* target = yRow + runWindow[run];
+                            if (k == 7) Scatter7(slice, entryChannel + start, entryValue + start, count, target);
+                            else Scatter5(slice, entryChannel + start, entryValue + start, count, target);
                         }
                     }
                 }
@@ -263,6 +270,47 @@ internal static unsafe class UnpooledForward
         (Vector512.Load(y + 64) + (a4 + b4)).Store(y + 64);
         (Vector512.Load(y + 80) + (a5 + b5)).Store(y + 80);
         (Vector512.Load(y + 96) + (a6 + b6)).Store(y + 96);
+    }
+
+    /// <summary>Scatter7 for 5×5 kernels: two sets of 5 sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scatter5(float* slice, int* channels, float* values, int count, float* y)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
+        int e = 0;
+        for (; e + 1 < count; e += 2)
+        {
+            float* w = slice + channels[e];
+            float* v = slice + channels[e + 1];
+            var x = Vector512.Create(values[e]);
+            var z = Vector512.Create(values[e + 1]);
+            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w), a0);
+            b0 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v), b0);
+            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 16), a1);
+            b1 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 16), b1);
+            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
+            b2 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 32), b2);
+            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
+            b3 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 48), b3);
+            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
+            b4 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 64), b4);
+        }
+        if (e < count)
+        {
+            float* w = slice + channels[e];
+            var x = Vector512.Create(values[e]);
+            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w), a0);
+            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 16), a1);
+            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
+            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
+            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
+        }
+        (Vector512.Load(y) + (a0 + b0)).Store(y);
+        (Vector512.Load(y + 16) + (a1 + b1)).Store(y + 16);
+        (Vector512.Load(y + 32) + (a2 + b2)).Store(y + 32);
+        (Vector512.Load(y + 48) + (a3 + b3)).Store(y + 48);
+        (Vector512.Load(y + 64) + (a4 + b4)).Store(y + 64);
     }
 
     private struct OutputJob : IParallelJob

@@ -117,6 +117,10 @@ public class SparseUnpooledBackwardTests
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g8, pool));
             var (_, g16) = Geometries(16, 32, 32, 2, 2, 16, 3, 1);
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g16, pool));
+            // The forward: 5×5 and 7×7 kernels only.
+            Assert.False(UnpooledForward.Applies(KernelOptions.Path, g, pool));
+            var (_, g5) = Geometries(16, 32, 32, 2, 2, 32, 5, 2);
+            Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g5, pool));
             var (overlapping, g3) = Geometries(16, 17, 13, 3, 2, 64, 3, 1);
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g3, overlapping));
         }
@@ -163,9 +167,12 @@ public class SparseUnpooledBackwardTests
         Assert.All(db, v => Assert.Equal(0.25f, v));
     }
 
-    /// <summary>As <see cref="Shapes"/>, for the forward pass (7×7 kernels only).</summary>
+    /// <summary>As <see cref="Shapes"/>, for the forward pass (5×5 and 7×7 kernels).</summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int> ForwardShapes => new()
     {
+        // A 5×5 to three vector blocks, and to one with a 3×3 pool of stride 3.
+        { 24, 30, 34, 2, 2, 48, 5, 2, 2 },
+        { 16, 18, 24, 3, 3, 32, 5, 2, 2 },
         { 64, 44, 60, 2, 2, 64, 7, 3, 1 },
         // Odd planes, two samples; three vector blocks; a 3×3 pool of stride 3; a plane narrower than a strip.
         { 16, 45, 61, 2, 2, 32, 7, 3, 2 },
