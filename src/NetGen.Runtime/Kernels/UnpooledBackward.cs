@@ -7,8 +7,8 @@
 // each (channel, pooled position) on its own window of dy: the sums vectorize over co, with dy transposed to 16 channels
 // per position (zero-padded by the kernel's reach), so each tap is one Vector512 load at the window's offset. The input
 // gradient sums 8 windows of one channel at a time, their weights in a register (and skips every position whose ReLU gate
-// is shut: its gradient is zero); the weight gradient runs 14 of a channel's (tap, 16 co) sums in registers over the
-// channel's nonzero inputs of a strip. Work ∝ the nonzeros, not the unpooled plane. Vector512 only; the other paths, and
+// is shut: its gradient is zero); the weight gradient runs a channel's sums for one kernel row and 32 output channels (14
+// vectors at k = 7) in registers over the channel's nonzero inputs of a strip. Kernels of 3, 5 or 7 taps a side. Work ∝ the nonzeros, not the unpooled plane. Vector512 only; the other paths, and
 // layers with few taps × output channels, run the dense engines. Every (channel, position)'s sums run in one order and
 // tasks own their outputs: the same bits on any thread count.
 using System.Runtime.CompilerServices;
@@ -34,15 +34,13 @@ internal static unsafe class UnpooledBackward
     private const int WeightStripCols = 32, WeightStripSize = StripRows * WeightStripCols;
     // Vector blocks of 16 output channels per weight-gradient pass.
     private const int PassBlocks = 2;
-    // (tap, vector block) sums a weight-gradient pass keeps in registers (other than 7×7 kernels' rows).
-    private const int WeightSums = 14;
     // Taps × vector blocks below which the dense engines win: each position's sums are too short to pay for the lists, the
     // packing and the horizontal sums. Measured: the tiny hourglass's 16-channel 3×3 deconvolutions (9) 2.6 against 2.0 ms
     // backward at 256×256; Wide128's 64-channel 3×3 ones (36) 2.1 against 3.6 ms and 4.6 against 5.1.
     internal const int MinSums = 32;
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
-        Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1 && g.Kernel > 1
+        Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1 && g.Kernel is 3 or 5 or 7
         && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums && pool.C == g.InC && pool.InH == g.InH && pool.InW == g.InW
         && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride > 0
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2;
@@ -74,20 +72,9 @@ internal static unsafe class UnpooledBackward
         WorkerPool.Run(ref offsetJob, batch * pool.C, threads);
         if (offsetJob.Bad != 0) throw new ArgumentException("An index lies outside the input plane.", "indices");
         if (offsetJob.Outside != 0) return false;
-        // Tap offsets within a pass (j = block·kk + tap), padded to whole register sets with offset 0 (dropped sums); the
-        // second table serves a last pass of one block.
-        int passSums = PassBlocks * kk, paddedSums = (passSums + WeightSums - 1) / WeightSums * WeightSums;
-        int* taps = ws.Get<int>(ScratchSlot.Taps, 2 * paddedSums);
-        for (int j = 0; j < paddedSums; j++)
-        {
-            int offset = j < passSums ? checked((int)(j / kk * planeStride + (j % kk / k * wp + j % k) * 16)) : 0;
-            taps[j] = offset;
-            taps[paddedSums + j] = j < kk ? offset : 0;
-        }
-
-        // For 7×7 kernels: each (block, kernel row)'s offset, the row's 7 taps then 16 floats apart.
-        int* rows = ws.Get<int>(ScratchSlot.Grid, 2 * k);
-        for (int r = 0; r < 2 * k; r++) rows[r] = checked((int)(r / k * planeStride + r % k * wp * 16));
+        // Each (vector block within a pass, kernel row)'s offset: a row's k taps then lie 16 floats apart.
+        int* rows = ws.Get<int>(ScratchSlot.Grid, PassBlocks * k);
+        for (int r = 0; r < PassBlocks * k; r++) rows[r] = checked((int)(r / k * planeStride + r % k * wp * 16));
 
         // Weights as [InC, blocks, kk, 16]: one pass's weights for a channel are contiguous, in the order of taps.
         float* weights = ws.Get<float>(ScratchSlot.Weights, (long)g.InC * blocks * kk * 16);
@@ -108,8 +95,8 @@ internal static unsafe class UnpooledBackward
             WorkerPool.Run(ref packJob, samples * blocks * hp, threads);
             var common = new Common
             {
-                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Padded = padded, Taps = taps, Rows = rows,
-                Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Blocks = blocks, Kk = kk,
+                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Padded = padded, Rows = rows,
+                Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Blocks = blocks, K = k, Kk = kk,
                 PlaneStride = planeStride, RowStride = wp * 16,
             };
             if (dPooled != null)
@@ -127,7 +114,6 @@ internal static unsafe class UnpooledBackward
                 var job = new WeightGradientJob
                 {
                     C = common, Dw = dw, OutC = g.OutC, ChannelBlock = channelBlock, ChannelBlocks = channelBlocks,
-                    PaddedSums = paddedSums,
                 };
                 WorkerPool.Run(ref job, passes * channelBlocks, threads);
             }
@@ -147,8 +133,8 @@ internal static unsafe class UnpooledBackward
     private struct Common
     {
         public float* Pooled, Padded, Weights;
-        public int* Offsets, Taps, Rows;
-        public int Batch, C, PH, PW, Blocks, Kk, RowStride;
+        public int* Offsets, Rows;
+        public int Batch, C, PH, PW, Blocks, K, Kk, RowStride;
         public long PlaneStride;
     }
 
@@ -324,8 +310,7 @@ internal static unsafe class UnpooledBackward
                         float* part = partial + (long)ci * groups * 128;
                         for (int g = 0; g < count; g += 8, part += 128)
                         {
-                            if (c.Kk == 49) Dot8Rows7(wc, c.Rows, sumsInPass / 7, dyBase, offsets + g, part, first, last, sums);
-                            else Dot8(wc, c.Taps, sumsInPass, dyBase, offsets + g, part, first, last, sums);
+                            Dot8Rows(wc, c.Rows, sumsInPass / c.K, c.K, dyBase, offsets + g, part, first, last, sums);
                             if (last)
                                 for (int i = 0, m = Math.Min(8, count - g); i < m; i++) output[list[g + i]] = sums[i];
                         }
@@ -335,10 +320,12 @@ internal static unsafe class UnpooledBackward
         }
     }
 
-    /// <summary>Adds Σ_j w[j]·window_i[taps[j]] (16 lanes) to partial[i] for the 8 windows at dy + windows[i] (starting from zero on the first pass);
-    /// on the last pass writes each window's 16 lanes added up to sums[i] instead.</summary>
+    /// <summary>Adds Σ_{r, kx} w[r·k + kx]·window_i[rows[r] + 16·kx] (16 lanes) to partial[i] for the 8 windows at
+    /// dy + windows[i], starting from zero on the first pass; on the last pass writes each window's 16 lanes added up to
+    /// sums[i] instead. rows[r] is kernel row r's offset (vector block and row), its k taps 16 floats apart: the loop loads
+    /// only weights and windows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8(float* w, int* taps, int count, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
+    private static void Dot8Rows(float* w, int* rows, int rowCount, int k, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
     {
         float* p0 = dy + windows[0], p1 = dy + windows[1], p2 = dy + windows[2], p3 = dy + windows[3];
         float* p4 = dy + windows[4], p5 = dy + windows[5], p6 = dy + windows[6], p7 = dy + windows[7];
@@ -349,40 +336,10 @@ internal static unsafe class UnpooledBackward
             a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16); a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
             a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80); a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
         }
-        for (int j = 0; j < count; j++)
-        {
-            var wv = Vector512.Load(w + j * 16);
-            nint o = taps[j];
-            a0 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p0 + o), a0);
-            a1 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p1 + o), a1);
-            a2 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p2 + o), a2);
-            a3 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p3 + o), a3);
-            a4 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p4 + o), a4);
-            a5 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p5 + o), a5);
-            a6 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p6 + o), a6);
-            a7 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(p7 + o), a7);
-        }
-        Finish(a0, a1, a2, a3, a4, a5, a6, a7, partial, last, sums);
-    }
-
-    /// <summary>Dot8 for 7×7 kernels: rows[r] is kernel row r's offset (block and row), its 7 taps 16 floats apart, so the
-    /// offsets sit in the instructions and the loop loads only weights and windows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8Rows7(float* w, int* rows, int rowCount, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
-    {
-        float* p0 = dy + windows[0], p1 = dy + windows[1], p2 = dy + windows[2], p3 = dy + windows[3];
-        float* p4 = dy + windows[4], p5 = dy + windows[5], p6 = dy + windows[6], p7 = dy + windows[7];
-        Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
-        if (first) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = default;
-        else
-        {
-            a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16); a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
-            a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80); a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
-        }
-        for (int r = 0; r < rowCount; r++, w += 7 * 16)
+        for (int r = 0; r < rowCount; r++, w += k * 16)
         {
             nint o = rows[r];
-            for (int kx = 0; kx < 7; kx++)
+            for (int kx = 0; kx < k; kx++)
             {
                 var wv = Vector512.Load(w + kx * 16);
                 nint t = o + kx * 16;
@@ -427,7 +384,7 @@ internal static unsafe class UnpooledBackward
     {
         public Common C;
         public float* Dw;
-        public int OutC, ChannelBlock, ChannelBlocks, PaddedSums;
+        public int OutC, ChannelBlock, ChannelBlocks;
 
         public void Execute(int task, int worker)
         {
@@ -438,16 +395,16 @@ internal static unsafe class UnpooledBackward
             int ci0 = ciBlock * ChannelBlock, ci1 = Math.Min(c.C, ci0 + ChannelBlock);
             long pooledPlane = (long)c.PH * c.PW;
             var ws = Workspace.Current;
-            // The task's sums: [channel, j < PaddedSums, 16], zeroed.
-            float* acc = ws.Get<float>(ScratchSlot.Partials, (long)(ci1 - ci0) * PaddedSums * 16);
-            new Span<float>(acc, (ci1 - ci0) * PaddedSums * 16).Clear();
+            // The task's sums: [channel, j = block within the pass·kk + tap, 16], zeroed.
+            int sumsPerChannel = PassBlocks * c.Kk;
+            float* acc = ws.Get<float>(ScratchSlot.Partials, (long)(ci1 - ci0) * sumsPerChannel * 16);
+            new Span<float>(acc, (ci1 - ci0) * sumsPerChannel * 16).Clear();
             // Per channel of a strip: its nonzero inputs' window offsets and values.
             int* windows = ws.Get<int>(ScratchSlot.ThreadInput, (long)(ci1 - ci0) * (WeightStripSize + 1));
             float* values = ws.Get<float>(ScratchSlot.ThreadTile, (long)(ci1 - ci0) * (WeightStripSize + 1));
             int* counts = ws.Get<int>(ScratchSlot.ThreadOutput, ci1 - ci0);
-            // 7×7 kernels with two vector blocks run a kernel row (7 taps × 32 output channels) per pass over a strip, its
-            // offsets in the instructions; others 14 sums at a time from the table.
-            bool rows7 = c.Kk == 49 && passBlocks == 2;
+            // A pass over a strip runs one kernel row (k taps × the pass's 16 or 32 output channels), the taps' offsets in
+            // the instructions.
             int rowStride = c.RowStride;
             for (int n = 0; n < c.Batch; n++)
             {
@@ -476,32 +433,32 @@ internal static unsafe class UnpooledBackward
                         }
                         counts[ci - ci0] = count;
                     }
-                    if (rows7)
-                        for (int ky = 0; ky < 7; ky++)
-                        for (int ci = ci0; ci < ci1; ci++)
+                    for (int ky = 0; ky < c.K; ky++)
+                    for (int ci = ci0; ci < ci1; ci++)
+                    {
+                        int count = counts[ci - ci0];
+                        if (count == 0) continue;
+                        float* a = acc + ((long)(ci - ci0) * sumsPerChannel + ky * c.K) * 16;
+                        float* row = dyBase + (long)ky * rowStride;
+                        int* list = windows + (ci - ci0) * (WeightStripSize + 1);
+                        float* listValues = values + (ci - ci0) * (WeightStripSize + 1);
+                        switch (c.K * 2 + (passBlocks == 2 ? 1 : 0))
                         {
-                            int count = counts[ci - ci0];
-                            if (count == 0) continue;
-                            float* a = acc + ((long)(ci - ci0) * PaddedSums + ky * 7) * 16;
-                            Outer7x2(a, a + 49 * 16, dyBase + (long)ky * rowStride, c.PlaneStride,
-                                windows + (ci - ci0) * (WeightStripSize + 1), values + (ci - ci0) * (WeightStripSize + 1), count);
+                            case 15: OuterRow<Row7, TwoBlocks>(a, a + c.Kk * 16, row, c.PlaneStride, list, listValues, count); break;
+                            case 14: OuterRow<Row7, OneBlock>(a, a, row, 0, list, listValues, count); break;
+                            case 11: OuterRow<Row5, TwoBlocks>(a, a + c.Kk * 16, row, c.PlaneStride, list, listValues, count); break;
+                            case 10: OuterRow<Row5, OneBlock>(a, a, row, 0, list, listValues, count); break;
+                            case 7: OuterRow<Row3, TwoBlocks>(a, a + c.Kk * 16, row, c.PlaneStride, list, listValues, count); break;
+                            default: OuterRow<Row3, OneBlock>(a, a, row, 0, list, listValues, count); break;
                         }
-                    else
-                        for (int j = 0; j < PaddedSums; j += WeightSums)
-                        for (int ci = ci0; ci < ci1; ci++)
-                        {
-                            int count = counts[ci - ci0];
-                            if (count == 0) continue;
-                            Outer14(acc + ((long)(ci - ci0) * PaddedSums + j) * 16, c.Taps + (passBlocks < PassBlocks ? PaddedSums : 0) + j,
-                                dyBase, windows + (ci - ci0) * (WeightStripSize + 1), values + (ci - ci0) * (WeightStripSize + 1), count);
-                        }
+                    }
                 }
             }
             // dw[ci, co, tap] += acc[ci, j = (co / 16 − block)·kk + tap, co % 16].
             for (int ci = ci0; ci < ci1; ci++)
             for (int j = 0; j < sumsInPass; j++)
             {
-                float* a = acc + ((long)(ci - ci0) * PaddedSums + j) * 16;
+                float* a = acc + ((long)(ci - ci0) * sumsPerChannel + j) * 16;
                 int co0 = (block + j / c.Kk) * 16, t = j % c.Kk;
                 float* d = Dw + ((long)ci * OutC + co0) * c.Kk + t;
                 for (int i = 0; i < 16; i++) d[i * c.Kk] += a[i];
@@ -509,15 +466,26 @@ internal static unsafe class UnpooledBackward
         }
     }
 
-    /// <summary>a[kx] += Σ_i values[i]·(dy + windows[i])[16·kx] and b[kx] += the same at + blockStride, for kx &lt; 7 (16 lanes
-    /// each): one kernel row of a 7×7 kernel for two vector blocks of output channels, the taps' offsets in the instructions.</summary>
+    /// <summary>a[kx] += Σ_i values[i]·(dy + windows[i])[16·kx] for kx &lt; TRow.Length (16 lanes each), and with TwoBlocks
+    /// b[kx] += the same at + blockStride: one kernel row for one or two vector blocks of output channels, the taps' offsets
+    /// in the instructions (the unused sums and their loads vanish from each instantiation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Outer7x2(float* a, float* b, float* dy, long blockStride, int* windows, float* values, int count)
+    private static void OuterRow<TRow, TBlocks>(float* a, float* b, float* dy, long blockStride, int* windows, float* values, int count)
+        where TRow : struct, IKernelRow where TBlocks : struct, IBlockCount
     {
-        var a0 = Vector512.Load(a); var a1 = Vector512.Load(a + 16); var a2 = Vector512.Load(a + 32); var a3 = Vector512.Load(a + 48);
-        var a4 = Vector512.Load(a + 64); var a5 = Vector512.Load(a + 80); var a6 = Vector512.Load(a + 96);
-        var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
-        var b4 = Vector512.Load(b + 64); var b5 = Vector512.Load(b + 80); var b6 = Vector512.Load(b + 96);
+        int n = TRow.Length;
+        bool two = TBlocks.Two;
+        var a0 = Vector512.Load(a); var a1 = Vector512.Load(a + 16); var a2 = Vector512.Load(a + 32);
+        Vector512<float> a3 = default, a4 = default, a5 = default, a6 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
+        if (n > 3) { a3 = Vector512.Load(a + 48); a4 = Vector512.Load(a + 64); }
+        if (n > 5) { a5 = Vector512.Load(a + 80); a6 = Vector512.Load(a + 96); }
+        if (two)
+        {
+            b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16); b2 = Vector512.Load(b + 32);
+            if (n > 3) { b3 = Vector512.Load(b + 48); b4 = Vector512.Load(b + 64); }
+            if (n > 5) { b5 = Vector512.Load(b + 80); b6 = Vector512.Load(b + 96); }
+        }
         nint stride = (nint)blockStride;
         for (int i = 0; i < count; i++)
         {
@@ -527,54 +495,60 @@ internal static unsafe class UnpooledBackward
             a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p), a0);
             a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 16), a1);
             a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 32), a2);
-            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 48), a3);
-            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 64), a4);
-            a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 80), a5);
-            a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 96), a6);
-            b0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q), b0);
-            b1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 16), b1);
-            b2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 32), b2);
-            b3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 48), b3);
-            b4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 64), b4);
-            b5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 80), b5);
-            b6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 96), b6);
+            if (n > 3)
+            {
+                a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 48), a3);
+                a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 64), a4);
+            }
+            if (n > 5)
+            {
+                a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 80), a5);
+                a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + 96), a6);
+            }
+            if (two)
+            {
+                b0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q), b0);
+                b1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 16), b1);
+                b2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 32), b2);
+                if (n > 3)
+                {
+                    b3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 48), b3);
+                    b4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 64), b4);
+                }
+                if (n > 5)
+                {
+                    b5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 80), b5);
+                    b6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(q + 96), b6);
+                }
+            }
         }
-        a0.Store(a); a1.Store(a + 16); a2.Store(a + 32); a3.Store(a + 48); a4.Store(a + 64); a5.Store(a + 80); a6.Store(a + 96);
-        b0.Store(b); b1.Store(b + 16); b2.Store(b + 32); b3.Store(b + 48); b4.Store(b + 64); b5.Store(b + 80); b6.Store(b + 96);
-    }
-
-    /// <summary>acc[s] += Σ_i values[i]·(dy + windows[i])[taps[s]] for the 14 sums s (16 lanes each).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Outer14(float* acc, int* taps, float* dy, int* windows, float* values, int count)
-    {
-        nint o0 = taps[0], o1 = taps[1], o2 = taps[2], o3 = taps[3], o4 = taps[4], o5 = taps[5], o6 = taps[6];
-        nint o7 = taps[7], o8 = taps[8], o9 = taps[9], o10 = taps[10], o11 = taps[11], o12 = taps[12], o13 = taps[13];
-        var s0 = Vector512.Load(acc); var s1 = Vector512.Load(acc + 16); var s2 = Vector512.Load(acc + 32);
-        var s3 = Vector512.Load(acc + 48); var s4 = Vector512.Load(acc + 64); var s5 = Vector512.Load(acc + 80);
-        var s6 = Vector512.Load(acc + 96); var s7 = Vector512.Load(acc + 112); var s8 = Vector512.Load(acc + 128);
-        var s9 = Vector512.Load(acc + 144); var s10 = Vector512.Load(acc + 160); var s11 = Vector512.Load(acc + 176);
-        var s12 = Vector512.Load(acc + 192); var s13 = Vector512.Load(acc + 208);
-        for (int i = 0; i < count; i++)
+        a0.Store(a); a1.Store(a + 16); a2.Store(a + 32);
+        if (n > 3) { a3.Store(a + 48); a4.Store(a + 64); }
+        if (n > 5) { a5.Store(a + 80); a6.Store(a + 96); }
+        if (two)
         {
-            float* p = dy + windows[i];
-            var x = Vector512.Create(values[i]);
-            s0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o0), s0);
-            s1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o1), s1);
-            s2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o2), s2);
-            s3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o3), s3);
-            s4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o4), s4);
-            s5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o5), s5);
-            s6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o6), s6);
-            s7 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o7), s7);
-            s8 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o8), s8);
-            s9 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o9), s9);
-            s10 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o10), s10);
-            s11 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o11), s11);
-            s12 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o12), s12);
-            s13 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(p + o13), s13);
+            b0.Store(b); b1.Store(b + 16); b2.Store(b + 32);
+            if (n > 3) { b3.Store(b + 48); b4.Store(b + 64); }
+            if (n > 5) { b5.Store(b + 80); b6.Store(b + 96); }
         }
-        s0.Store(acc); s1.Store(acc + 16); s2.Store(acc + 32); s3.Store(acc + 48); s4.Store(acc + 64); s5.Store(acc + 80);
-        s6.Store(acc + 96); s7.Store(acc + 112); s8.Store(acc + 128); s9.Store(acc + 144); s10.Store(acc + 160);
-        s11.Store(acc + 176); s12.Store(acc + 192); s13.Store(acc + 208);
     }
 }
+
+/// <summary>A kernel row's length (3, 5 or 7 taps) as a constant of a struct type, so that generic kernels unroll for it.</summary>
+internal interface IKernelRow
+{
+    static abstract int Length { get; }
+}
+
+internal readonly struct Row3 : IKernelRow { public static int Length => 3; }
+internal readonly struct Row5 : IKernelRow { public static int Length => 5; }
+internal readonly struct Row7 : IKernelRow { public static int Length => 7; }
+
+/// <summary>Whether a pass covers two vector blocks of output channels or one, as a constant of a struct type.</summary>
+internal interface IBlockCount
+{
+    static abstract bool Two { get; }
+}
+
+internal readonly struct OneBlock : IBlockCount { public static bool Two => false; }
+internal readonly struct TwoBlocks : IBlockCount { public static bool Two => true; }

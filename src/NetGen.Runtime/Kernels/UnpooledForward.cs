@@ -213,8 +213,8 @@ internal static unsafe class UnpooledForward
                             int start = runStart[run], count = runStart[run + 1] - start;
                             if (count == 0) continue;
                             float* target = yRow + runWindow[run];
-                            if (k == 7) Scatter7(slice, entryChannel + start, entryValue + start, count, target);
-                            else Scatter5(slice, entryChannel + start, entryValue + start, count, target);
+                            if (k == 7) Scatter<Row7>(slice, entryChannel + start, entryValue + start, count, target);
+                            else Scatter<Row5>(slice, entryChannel + start, entryValue + start, count, target);
                         }
                     }
                 }
@@ -222,11 +222,12 @@ internal static unsafe class UnpooledForward
         }
     }
 
-    /// <summary>y[16·kx] += Σ_e values[e]·slice[channels[e] + 16·kx] for kx &lt; 7 (16 lanes each).</summary>
+    /// <summary>y[16·kx] += Σ_e values[e]·slice[channels[e] + 16·kx] for kx &lt; TRow.Length (16 lanes each), in two sets of
+    /// sums (even and odd entries: twice the chains of multiply-adds in flight).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scatter7(float* slice, int* channels, float* values, int count, float* y)
+    private static void Scatter<TRow>(float* slice, int* channels, float* values, int count, float* y) where TRow : struct, IKernelRow
     {
-        // Two sets of sums, even and odd entries: 14 chains of multiply-adds in flight instead of 7.
+        bool seven = TRow.Length == 7;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
         int e = 0;
@@ -246,10 +247,13 @@ internal static unsafe class UnpooledForward
             b3 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 48), b3);
             a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
             b4 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 64), b4);
-            a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 80), a5);
-            b5 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 80), b5);
-            a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 96), a6);
-            b6 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 96), b6);
+            if (seven)
+            {
+                a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 80), a5);
+                b5 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 80), b5);
+                a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 96), a6);
+                b6 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 96), b6);
+            }
         }
         if (e < count)
         {
@@ -260,57 +264,22 @@ internal static unsafe class UnpooledForward
             a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
             a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
             a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
-            a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 80), a5);
-            a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 96), a6);
+            if (seven)
+            {
+                a5 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 80), a5);
+                a6 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 96), a6);
+            }
         }
         (Vector512.Load(y) + (a0 + b0)).Store(y);
         (Vector512.Load(y + 16) + (a1 + b1)).Store(y + 16);
         (Vector512.Load(y + 32) + (a2 + b2)).Store(y + 32);
         (Vector512.Load(y + 48) + (a3 + b3)).Store(y + 48);
         (Vector512.Load(y + 64) + (a4 + b4)).Store(y + 64);
-        (Vector512.Load(y + 80) + (a5 + b5)).Store(y + 80);
-        (Vector512.Load(y + 96) + (a6 + b6)).Store(y + 96);
-    }
-
-    /// <summary>Scatter7 for 5×5 kernels: two sets of 5 sums.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scatter5(float* slice, int* channels, float* values, int count, float* y)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
-        int e = 0;
-        for (; e + 1 < count; e += 2)
+        if (seven)
         {
-            float* w = slice + channels[e];
-            float* v = slice + channels[e + 1];
-            var x = Vector512.Create(values[e]);
-            var z = Vector512.Create(values[e + 1]);
-            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            b0 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v), b0);
-            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 16), a1);
-            b1 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 16), b1);
-            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
-            b2 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 32), b2);
-            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
-            b3 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 48), b3);
-            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
-            b4 = Avx512F.FusedMultiplyAdd(z, Vector512.Load(v + 64), b4);
+            (Vector512.Load(y + 80) + (a5 + b5)).Store(y + 80);
+            (Vector512.Load(y + 96) + (a6 + b6)).Store(y + 96);
         }
-        if (e < count)
-        {
-            float* w = slice + channels[e];
-            var x = Vector512.Create(values[e]);
-            a0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 16), a1);
-            a2 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 32), a2);
-            a3 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 48), a3);
-            a4 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(w + 64), a4);
-        }
-        (Vector512.Load(y) + (a0 + b0)).Store(y);
-        (Vector512.Load(y + 16) + (a1 + b1)).Store(y + 16);
-        (Vector512.Load(y + 32) + (a2 + b2)).Store(y + 32);
-        (Vector512.Load(y + 48) + (a3 + b3)).Store(y + 48);
-        (Vector512.Load(y + 64) + (a4 + b4)).Store(y + 64);
     }
 
     private struct OutputJob : IParallelJob
