@@ -153,10 +153,34 @@ internal static unsafe class UnpooledBackward
             // Locals: the stores through offset could alias this job's fields, which the loop would then reload.
             int pw = PW, stride = Stride, inW = InW, inPlane = InPlane, wp = Wp, bad = 0, outside = 0;
             int ph = (int)(Plane / pw);
+            var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var anyBad = Vector512<int>.Zero;
+            var anyOutside = Vector512<int>.Zero;
             for (int qr = 0; qr < ph; qr++)
             {
                 int rowStart = qr * stride * inW;
-                for (int qc = 0; qc < pw; qc++)
+                int qc = 0;
+                // 16 positions at a time (this path runs only where Vector512 does), as the scalar loop below.
+                for (; qc + 16 <= pw; qc += 16)
+                {
+                    long q = (long)qr * pw + qc;
+                    var i = Vector512.Load(index + q);
+                    anyBad |= Vector512.GreaterThanOrEqual(i.AsUInt32(), Vector512.Create((uint)inPlane)).AsInt32();
+                    var column = (Vector512.Create(qc) + lanes) * stride;
+                    var within = i - Vector512.Create(rowStart) - column;
+                    var dr = Vector512<int>.Zero;
+                    for (int step = 1; step < stride; step++)
+                    {
+                        var down = Vector512.GreaterThanOrEqual(within, Vector512.Create(inW));
+                        within -= down & Vector512.Create(inW);
+                        dr -= down;
+                    }
+                    anyOutside |= Vector512.GreaterThanOrEqual(within.AsUInt32(), Vector512.Create((uint)stride)).AsInt32();
+                    var place = ((Vector512.Create(qr * stride) + dr) * wp + column + within) * 16;
+                    place.Store(offset + q);
+                    if (phases != null) Avx512F.ConvertToVector128Byte(dr * stride + within).Store(phases + q);
+                }
+                for (; qc < pw; qc++)
                 {
                     long q = (long)qr * pw + qc;
                     int i = index[q];
@@ -185,8 +209,8 @@ internal static unsafe class UnpooledBackward
                     if (phases != null) phases[q] = (byte)(dr * stride + within);
                 }
             }
-            if (bad != 0) Bad = 1;
-            if (outside != 0) Outside = 1;
+            if (bad != 0 || anyBad != Vector512<int>.Zero) Bad = 1;
+            if (outside != 0 || anyOutside != Vector512<int>.Zero) Outside = 1;
         }
     }
 
