@@ -208,23 +208,30 @@ internal static unsafe class UnpooledForward
                     {
                         float* slice = Weights + ((long)block * k + ky) * C * k * 16;
                         float* yRow = yBase + (long)ky * RowStride;
-                        for (int run = 0; run < runs; run++)
-                        {
-                            int start = runStart[run], count = runStart[run + 1] - start;
-                            if (count == 0) continue;
-                            float* target = yRow + runWindow[run];
-                            if (k == 7) Scatter<Row7>(slice, entryChannel + start, entryValue + start, count, target);
-                            else Scatter<Row5>(slice, entryChannel + start, entryValue + start, count, target);
-                        }
+                        if (k == 7) ScatterRuns<Row7>(slice, entryChannel, entryValue, runStart, runWindow, runs, yRow);
+                        else ScatterRuns<Row5>(slice, entryChannel, entryValue, runStart, runWindow, runs, yRow);
                     }
                 }
             }
         }
     }
 
+    /// <summary>Scatter for every run r &lt; runs: entries runStart[r] .. runStart[r + 1] into y + windows[r] (one call per
+    /// kernel row and block, not per run: a run is ~8 entries).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScatterRuns<TRow>(float* slice, int* channels, float* values, int* runStart, int* windows, int runs, float* y)
+        where TRow : struct, IKernelRow
+    {
+        for (int run = 0; run < runs; run++)
+        {
+            int start = runStart[run], count = runStart[run + 1] - start;
+            if (count != 0) Scatter<TRow>(slice, channels + start, values + start, count, y + windows[run]);
+        }
+    }
+
     /// <summary>y[16·kx] += Σ_e values[e]·slice[channels[e] + 16·kx] for kx &lt; TRow.Length (16 lanes each), in two sets of
     /// sums (even and odd entries: twice the chains of multiply-adds in flight).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scatter<TRow>(float* slice, int* channels, float* values, int count, float* y) where TRow : struct, IKernelRow
     {
         bool seven = TRow.Length == 7;
