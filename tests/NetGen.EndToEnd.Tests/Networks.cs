@@ -156,3 +156,29 @@ public partial class TrainingFusionNet
 public partial class PooledConvNet
 {
 }
+
+/// <summary>SegNet's shape in small: 7×7 and 5×5 convolutions to 32 channels, each with a batch norm, ReLU and pool, then
+/// unpools read by deconvolutions wide enough for the sparse paths (UnpooledForward, UnpooledBackward: the unpooled input's
+/// nonzeros only, on Vector512): a 5×5 deconvolution reading an unpool of a pool's output, and a 7×7 one reading an unpool of
+/// a ReLU folded into its batch norm (its input gradient gated by that ReLU).</summary>
+[Network(InputChannels = 3, Height = 24, Width = 20, Classes = 3)]
+[Conv2d(32, 7, Padding = 3)]
+[BatchNorm2d]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(32, 5, Padding = 2)]
+[BatchNorm2d]
+[ReLU]
+[MaxPool2d(2)]
+[MaxUnpool2d]
+[ConvTranspose2d(32, 5, Padding = 2)]
+[BatchNorm2d]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(32, 7, Padding = 3)]
+[BatchNorm2d]
+[ReLU]
+[Classifier]
+public partial class SparseDecoderNet
+{
+}
