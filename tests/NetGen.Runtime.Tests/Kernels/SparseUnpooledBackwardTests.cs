@@ -17,6 +17,10 @@ public class SparseUnpooledBackwardTests
     // |expected| + rms, KernelCheck.Close), the dense engines' 1.8e-7.
     private const double Tolerance = 2e-6;
 
+    // Where AVX-512 is off (CI's lower-path runs) the dense engines answer instead: Winograd's rows, to the kernels' usual
+    // 1e-4 against the reference.
+    private static double Bound => Vector512.IsHardwareAccelerated ? Tolerance : 1e-4;
+
     /// <summary>channels, unpooled inH × inW, pool kernel and stride, deconv outC, kernel, padding, batch.</summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int> Shapes => new()
     {
@@ -51,9 +55,9 @@ public class SparseUnpooledBackwardTests
                 var (dPooled, dw, db) = (Filled(batch * pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f), Filled(g.OutC, 0.25f));
                 ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, db, batch, g, throughReLU);
                 string run = $"{threads} thread(s), through the ReLU: {throughReLU}";
-                Close(refDPooled, dPooled, Tolerance, $"dPooled, {run}");
-                Close(refDw, dw, Tolerance, $"dw, {run}");
-                Close(refDb, db, Tolerance, $"db, {run}");
+                Close(refDPooled, dPooled, Bound, $"dPooled, {run}");
+                Close(refDw, dw, Bound, $"dw, {run}");
+                Close(refDb, db, Bound, $"db, {run}");
                 if (throughReLU)
                     for (int i = 0; i < pooled.Length; i++)
                         if (!(pooled[i] > 0)) Assert.Equal(0f, dPooled[i]);
@@ -94,7 +98,7 @@ public class SparseUnpooledBackwardTests
             Same<float>(whole.Y, chunked.Y, "y");
             Same<float>(whole.DPooled, chunked.DPooled, "dPooled");
             // The weight gradient adds each chunk's sums in turn: the same sums, grouped by chunk.
-            Close(whole.Dw, chunked.Dw, Tolerance, "dw");
+            Close(whole.Dw, chunked.Dw, Bound, "dw");
         }
         finally
         {
@@ -206,7 +210,7 @@ public class SparseUnpooledBackwardTests
                 var y = Filled(batch * g.OutSize, float.NaN);
                 ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, b, y, batch, g, relu);
                 string run = $"{threads} thread(s), relu: {relu}";
-                Close(relu ? expectedReLU : expected, y, Tolerance, $"y, {run}");
+                Close(relu ? expectedReLU : expected, y, Bound, $"y, {run}");
                 if (first == null) first = y;
                 else Same<float>(first, y, $"y on 2 threads against 1, {run}");
             }
@@ -218,7 +222,7 @@ public class SparseUnpooledBackwardTests
             ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, default, y, batch, g);
             var noBias = new double[batch * g.OutSize];
             ConvTranspose2dRef.Forward<double>(unpooled, ToDouble(w), default, noBias, batch, g);
-            Close(noBias, y, Tolerance, "y without a bias");
+            Close(noBias, y, Bound, "y without a bias");
         }
     }
 
@@ -241,7 +245,7 @@ public class SparseUnpooledBackwardTests
         Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g, pool));
         var logits = Filled(batch * classes * g.OutPlane, float.NaN);
         ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits, batch, g, classes, relu: true);
-        Close(expected, logits, Tolerance, "logits");
+        Close(expected, logits, Bound, "logits");
         var kept = Filled(batch * g.OutSize, float.NaN);
         var logits2 = Filled(batch * classes * g.OutPlane, float.NaN);
         ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits2, batch, g, classes, relu: true, y: kept);
@@ -274,7 +278,8 @@ public class SparseUnpooledBackwardTests
         var untouched = Filled(batch * g.OutSize, 0.125f);
         var e = Assert.Throws<ArgumentException>(() => ConvTranspose2dKernel.ForwardFromUnpool(pooled, bad, pool, w, b, untouched, batch, g));
         Assert.Equal("indices", e.ParamName);
-        Assert.All(untouched, v => Assert.Equal(0.125f, v));
+        // The sparse path checks every index before it writes (the dense engines find it as they go: y is an output).
+        if (Vector512.IsHardwareAccelerated) Assert.All(untouched, v => Assert.Equal(0.125f, v));
     }
 
     /// <summary>A pool's values and argmax for a random input, then max(v, 0): about half the values are zero, as an unpool's
