@@ -19,8 +19,10 @@ public static unsafe class ConvTranspose2dKernel
 
     // MaxUnpool2d then Forward in one call: pooled, indices: [N, InC, pool.OutH, pool.OutW] (the unpool's input and its pool's
     // argmax), pool: the unpool's geometry (pool.C = InC, pool.InH × pool.InW = InH × InW) -> y as Forward of the unpooled
-    // input, bit for bit. A stride-1 layer unpools each band of input rows as it packs them, so the unpooled tensor (the
-    // size of this layer's input) is never written nor read back; other strides unpool into scratch first.
+    // input. On Vector512 a stride-1 5×5 or 7×7 layer whose output channels fill 16-channel blocks sums the unpooled input's
+    // nonzeros only (UnpooledForward: the same sums in another order); otherwise, bit for bit Forward's, a stride-1 layer
+    // unpools each band of input rows as it packs them, so the unpooled tensor (the size of this layer's input) is never
+    // written nor read back; other strides unpool into scratch first.
     public static void ForwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int batch, in ConvGeometry g, bool relu = false)
     {
@@ -105,12 +107,8 @@ public static unsafe class ConvTranspose2dKernel
     public static void BackwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
     {
-        ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
-        Spans.Require(w, g.WeightSize, nameof(w));
-        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+        RequireUnpooledBackward(pooled, indices, pool, w, dy, dw, db, batch, g);
         Spans.RequireOptional<float>(dx, (long)batch * g.InSize, nameof(dx));
-        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
-        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
         int kk = g.Kernel * g.Kernel;
         fixed (float* px = pooled, pw = w, pdy = dy, pdx = dx, pdw = dw, pdb = db)
         fixed (int* pi = indices)
@@ -129,8 +127,10 @@ public static unsafe class ConvTranspose2dKernel
 
     // BackwardFromUnpool with the unpool's backward too: dPooled [N, InC, pool.OutH, pool.OutW] (overwritten, skipped if
     // empty) is ∂loss/∂pooled, the layer's input gradient read at the argmax; dxThroughReLU: the pooled values are a ReLU's
-    // output and dPooled that ReLU's input gradient, zero wherever pooled <= 0. At stride 1 each band of the input gradient is
-    // gathered from its thread's buffer (CorrelationBands), so the unpooled gradient is never written.
+    // output and dPooled that ReLU's input gradient, zero wherever pooled <= 0. On Vector512 a stride-1 layer with enough
+    // taps × 16-channel blocks computes the input gradient at the argmax only (skipping shut gates) and the weight gradient
+    // over the nonzero inputs only (UnpooledBackward); otherwise at stride 1 each band of the input gradient is gathered
+    // from its thread's buffer (CorrelationBands). Either way the unpooled gradient is never written.
     public static void BackwardThroughUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
         ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dPooled, Span<float> dw, Span<float> db, int batch, in ConvGeometry g,
         bool dxThroughReLU = false)
@@ -138,11 +138,7 @@ public static unsafe class ConvTranspose2dKernel
         Spans.RequireOptional<float>(dPooled, (long)batch * pool.C * pool.OutPlane, nameof(dPooled));
         if (UnpooledBackward.Applies(KernelOptions.Path, g, pool))
         {
-            ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
-            Spans.Require(w, g.WeightSize, nameof(w));
-            Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
-            Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
-            Spans.RequireOptional<float>(db, g.OutC, nameof(db));
+            RequireUnpooledBackward(pooled, indices, pool, w, dy, dw, db, batch, g);
             fixed (float* px = pooled, pw = w, pdy = dy, pdx = dPooled, pdw = dw, pdb = db)
             fixed (int* pi = indices)
             {
@@ -164,6 +160,16 @@ public static unsafe class ConvTranspose2dKernel
             Correlation.DirectGathered(pdy, g.OutC, g.OutH, g.OutW, new WeightView(pw, g.OutC * kk, kk), gather,
                 g.InC, g.InH, g.InW, g.Kernel, g.Stride, g.Padding, batch);
         }
+    }
+
+    private static void RequireUnpooledBackward(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dw, Span<float> db, int batch, in ConvGeometry g)
+    {
+        ConvArguments.RequireUnpooled(pooled, indices, pool, batch, g);
+        Spans.Require(w, g.WeightSize, nameof(w));
+        Spans.Require(dy, (long)batch * g.OutSize, nameof(dy));
+        Spans.RequireOptional<float>(dw, g.WeightSize, nameof(dw));
+        Spans.RequireOptional<float>(db, g.OutC, nameof(db));
     }
 
     // dy: [N, OutC, OutH, OutW] -> dx: [N, InC, InH, InW] (overwritten, skipped if empty), dw += [InC, OutC, K, K], db += [OutC];

@@ -48,12 +48,12 @@ internal static class KernelOptions
     /// under DirectOnly.</summary>
     public static bool WinogradRowsAllowed => !directOnly;
 
-    /// <summary>Whether a stride-1 deconvolution's backward through the unpool before it may run on the unpooled input's
-    /// nonzeros (UnpooledBackward): not under DenseUnpooled.</summary>
+    /// <summary>Whether a stride-1 deconvolution after an unpool may run on the unpooled input's nonzeros only, forward and
+    /// backward (UnpooledForward, UnpooledBackward): not under DenseUnpooled.</summary>
     public static bool SparseUnpooledAllowed => !denseUnpooled;
 
-    /// <summary>Runs the backward of deconvolutions after an unpool on the dense engines on this thread until the returned
-    /// scope is disposed: tests compare the two on the same shapes.</summary>
+    /// <summary>Runs deconvolutions after an unpool on the dense engines on this thread until the returned scope is disposed:
+    /// tests compare the two on the same shapes.</summary>
     public static DenseUnpooledScope DenseUnpooled()
     {
         var scope = new DenseUnpooledScope(denseUnpooled);

@@ -8,9 +8,10 @@
 // per position (zero-padded by the kernel's reach), so each tap is one Vector512 load at the window's offset. The input
 // gradient sums 8 windows of one channel at a time, their weights in a register (and skips every position whose ReLU gate
 // is shut: its gradient is zero); the weight gradient runs a channel's sums for one kernel row and 32 output channels (14
-// vectors at k = 7) in registers over the channel's nonzero inputs of a strip. Kernels of 3, 5 or 7 taps a side. Work ∝ the nonzeros, not the unpooled plane. Vector512 only; the other paths, and
-// layers with few taps × output channels, run the dense engines. Every (channel, position)'s sums run in one order and
-// tasks own their outputs: the same bits on any thread count.
+// vectors at k = 7) in registers over the channel's nonzero inputs of a strip. Kernels of 3, 5 or 7 taps a side. Work ∝
+// the nonzeros, not the unpooled plane. Vector512 only; the other paths, and layers with few taps × output channels, run
+// the dense engines. Every (channel, position)'s sums run in one order and tasks own their outputs: the same bits on any
+// thread count.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -35,13 +36,14 @@ internal static unsafe class UnpooledBackward
     // Vector blocks of 16 output channels per weight-gradient pass.
     private const int PassBlocks = 2;
     // Taps × vector blocks below which the dense engines win: each position's sums are too short to pay for the lists, the
-    // packing and the horizontal sums. Measured: the tiny hourglass's 16-channel 3×3 deconvolutions (9) 2.6 against 2.0 ms
-    // backward at 256×256; Wide128's 64-channel 3×3 ones (36) 2.1 against 3.6 ms and 4.6 against 5.1.
+    // offsets and the horizontal sums. Measured (backward): the tiny hourglass's 16-channel 3×3 deconvolution at 256×256 (9)
+    // 2.17 against 1.94 ms alone; Wide128's 64-channel 3×3 ones (36) 1.8 against 3.4–3.5 ms and 3.9 against 4.8 in its profile.
     internal const int MinSums = 32;
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
-        Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1 && g.Kernel is 3 or 5 or 7
-        && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums && pool.C == g.InC && pool.InH == g.InH && pool.InW == g.InW
+        Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1
+        && g.Kernel is 3 or 5 or 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums
+        && pool.C == g.InC && pool.InH == g.InH && pool.InW == g.InW
         && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride > 0
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2;
 
@@ -349,7 +351,8 @@ internal static unsafe class UnpooledBackward
     /// sums[i] instead. rows[r] is kernel row r's offset (vector block and row), its k taps 16 floats apart: the loop loads
     /// only weights and windows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8Rows(float* w, int* rows, int rowCount, int k, float* dy, int* windows, float* partial, bool first, bool last, float* sums)
+    private static void Dot8Rows(float* w, int* rows, int rowCount, int k, float* dy, int* windows, float* partial, bool first,
+        bool last, float* sums)
     {
         float* p0 = dy + windows[0], p1 = dy + windows[1], p2 = dy + windows[2], p3 = dy + windows[3];
         float* p4 = dy + windows[4], p5 = dy + windows[5], p6 = dy + windows[6], p7 = dy + windows[7];
@@ -357,8 +360,10 @@ internal static unsafe class UnpooledBackward
         if (first) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = default;
         else
         {
-            a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16); a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
-            a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80); a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
+            a0 = Vector512.Load(partial); a1 = Vector512.Load(partial + 16);
+            a2 = Vector512.Load(partial + 32); a3 = Vector512.Load(partial + 48);
+            a4 = Vector512.Load(partial + 64); a5 = Vector512.Load(partial + 80);
+            a6 = Vector512.Load(partial + 96); a7 = Vector512.Load(partial + 112);
         }
         for (int r = 0; r < rowCount; r++, w += k * 16)
         {

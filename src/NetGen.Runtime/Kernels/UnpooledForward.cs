@@ -34,10 +34,11 @@ internal static unsafe class UnpooledForward
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2
         && g.InH + g.Kernel - 1 - g.Padding >= g.OutH && g.InW + g.Kernel - 1 - g.Padding >= g.OutW;
 
-    /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 5×5 or 7×7 deconvolution whose input is unpooled
-    /// from pooled values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu. Throws, naming
-    /// "indices", where an index lies outside the plane, before anything is written; returns false, having written nothing,
-    /// where an argmax lies outside its own cell (the dense engines must run: two cells may unpool to one place).</summary>
+    /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 5×5 or 7×7 deconvolution whose input is unpooled from
+    /// pooled values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu.
+    /// Throws, naming "indices", where an index lies outside the plane, before anything is written; returns false, having
+    /// written nothing, where an argmax lies outside its own cell (the dense engines must run: two cells may unpool to one
+    /// place).</summary>
     public static bool Run(float* pooled, int* indices, in PoolGeometry pool, float* w, float* bias, float* y, bool relu,
         int batch, in ConvGeometry g)
     {

@@ -137,7 +137,8 @@ public class SparseUnpooledBackwardTests
         const int batch = 2;
         var (pooled, indices) = ReLUPooled(pool, batch, seed: 211);
         var rng = new Random(212);
-        for (int plane = 0; plane < batch * pool.C; plane += 5) indices[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
+        for (int plane = 0; plane < batch * pool.C; plane += 5)
+            indices[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
         var w = Random(g.WeightSize, 213);
         var dy = Random(batch * g.OutSize, 214);
         using var scope = KernelOptions.Override(512, 2);
@@ -240,7 +241,8 @@ public class SparseUnpooledBackwardTests
         ConvTranspose2dRef.Forward<double>(unpooled, ToDouble(w), ToDouble(b), y, batch, g);
         for (int i = 0; i < y.Length; i++) y[i] = Math.Max(y[i], 0);
         var expected = new double[batch * classes * g.OutPlane];
-        Conv2dRef.Forward<double>(y, ToDouble(cw), ToDouble(cb), expected, batch, new ConvGeometry(g.OutC, g.OutH, g.OutW, classes, g.OutH, g.OutW, 1, 1, 0));
+        var classifier = new ConvGeometry(g.OutC, g.OutH, g.OutW, classes, g.OutH, g.OutW, 1, 1, 0);
+        Conv2dRef.Forward<double>(y, ToDouble(cw), ToDouble(cb), expected, batch, classifier);
         using var scope = KernelOptions.Override(512, 2);
         Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g, pool));
         var logits = Filled(batch * classes * g.OutPlane, float.NaN);
@@ -248,7 +250,8 @@ public class SparseUnpooledBackwardTests
         Close(expected, logits, Bound, "logits");
         var kept = Filled(batch * g.OutSize, float.NaN);
         var logits2 = Filled(batch * classes * g.OutPlane, float.NaN);
-        ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits2, batch, g, classes, relu: true, y: kept);
+        ConvTranspose2dKernel.ForwardFromUnpoolClassified(pooled, indices, pool, w, b, cw, cb, logits2, batch, g, classes, relu: true,
+            y: kept);
         Same<float>(logits, logits2, "logits with y kept");
         var alone = Filled(batch * g.OutSize, float.NaN);
         ConvTranspose2dKernel.ForwardFromUnpool(pooled, indices, pool, w, b, alone, batch, g, relu: true);
@@ -266,7 +269,8 @@ public class SparseUnpooledBackwardTests
         using var scope = KernelOptions.Override(512, 2);
         var moved = (int[])indices.Clone();
         var rng = new Random(244);
-        for (int plane = 0; plane < batch * pool.C; plane += 5) moved[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
+        for (int plane = 0; plane < batch * pool.C; plane += 5)
+            moved[plane * pool.OutPlane + rng.Next(pool.OutPlane)] = rng.Next(pool.InPlane);
         var dense = Filled(batch * g.OutSize, float.NaN);
         using (KernelOptions.DenseUnpooled()) ConvTranspose2dKernel.ForwardFromUnpool(pooled, moved, pool, w, b, dense, batch, g);
         var y = Filled(batch * g.OutSize, float.NaN);
@@ -276,7 +280,8 @@ public class SparseUnpooledBackwardTests
         var bad = (int[])indices.Clone();
         bad[40] = pool.InPlane + 3;
         var untouched = Filled(batch * g.OutSize, 0.125f);
-        var e = Assert.Throws<ArgumentException>(() => ConvTranspose2dKernel.ForwardFromUnpool(pooled, bad, pool, w, b, untouched, batch, g));
+        var e = Assert.Throws<ArgumentException>(() =>
+            ConvTranspose2dKernel.ForwardFromUnpool(pooled, bad, pool, w, b, untouched, batch, g));
         Assert.Equal("indices", e.ParamName);
         // The sparse path checks every index before it writes (the dense engines find it as they go: y is an output).
         if (Vector512.IsHardwareAccelerated) Assert.All(untouched, v => Assert.Equal(0.125f, v));
