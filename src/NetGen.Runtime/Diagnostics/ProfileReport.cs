@@ -43,7 +43,8 @@ internal static class ProfileReport
         var text = new StringBuilder();
         text.Append(Invariant($"{profile.Network.Name}: mean of {passes} forward and {backwardPasses} backward passes; "))
             .Append(Invariant($"%peak of {peakGflops:0.#} GFLOP/s; backward FLOPs estimated as dx + dw for convolutions (dw only for the one reading the input).\n"))
-            .Append("FLOPs are a direct convolution's: 3×3 layers that run Winograd's algorithms (AVX-512, rows of whole vectors) do 4/9 of those multiply-adds and can show more than 100 %.\n");
+            .Append("FLOPs are a direct convolution's: layers that run Winograd's algorithms do 1/4 to 9/14 of those multiply-adds, and\n")
+            .Append("deconvolutions after an unpool (on AVX-512) only those of the unpooled input's nonzeros (about 1/8 after a ReLU): both can show more than 100 %.\n");
         foreach (string line in Columns(rows)) text.Append(line).Append('\n');
         return text.ToString();
     }
