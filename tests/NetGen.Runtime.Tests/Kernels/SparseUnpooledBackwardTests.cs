@@ -13,9 +13,10 @@ namespace NetGen.Runtime.Tests.Kernels;
 
 public class SparseUnpooledBackwardTests
 {
-    // Float32 sums of up to 64·49 terms in another order than float64's: measured worst 2.4e-7 on these shapes (relative to
-    // |expected| + rms, KernelCheck.Close), the dense engines' 1.8e-7.
-    private const double Tolerance = 2e-6;
+    // Float32 sums in another order than float64's (relative to |expected| + rms, KernelCheck.Close): measured on four of
+    // these shapes (7×7 64→64 and 16→32, 5×5 24→48, 3×3 16→64) the sparse paths' worst 1.5e-6 (the 16→32 weight gradient,
+    // summed over 2 samples), the dense engines' (Winograd's rows) on the same up to 9.9e-6.
+    private const double Tolerance = 5e-6;
 
     // Where AVX-512 is off (CI's lower-path runs) the dense engines answer instead: Winograd's rows, to the kernels' usual
     // 1e-4 against the reference.
