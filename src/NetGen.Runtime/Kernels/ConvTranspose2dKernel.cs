@@ -128,7 +128,7 @@ public static unsafe class ConvTranspose2dKernel
     // BackwardFromUnpool with the unpool's backward too: dPooled [N, InC, pool.OutH, pool.OutW] (overwritten, skipped if
     // empty) is ∂loss/∂pooled, the layer's input gradient read at the argmax; dxThroughReLU: the pooled values are a ReLU's
     // output and dPooled that ReLU's input gradient, zero wherever pooled <= 0. On Vector512 a stride-1 layer with enough
-    // taps × 16-channel blocks computes the input gradient at the argmax only (skipping shut gates) and the weight gradient
+    // taps × 16-channel blocks, or a 3×3 one to 16 channels, computes the input gradient at the argmax only (skipping shut gates) and the weight gradient
     // over the nonzero inputs only (UnpooledBackward); otherwise at stride 1 each band of the input gradient is gathered
     // from its thread's buffer (CorrelationBands). Either way the unpooled gradient is never written.
     public static void BackwardThroughUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,

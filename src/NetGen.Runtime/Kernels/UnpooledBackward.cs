@@ -9,8 +9,9 @@
 // gradient sums 8 windows of one channel at a time, their weights in a register (and skips every position whose ReLU gate
 // is shut: its gradient is zero); the weight gradient runs a channel's sums for one kernel row and 32 output channels (14
 // vectors at k = 7) in registers over the channel's nonzero inputs of a strip. Kernels of 3, 5 or 7 taps a side. Work ∝
-// the nonzeros, not the unpooled plane. Vector512 only; the other paths, and layers with few taps × output channels, run
-// the dense engines. Every (channel, position)'s sums run in one order and tasks own their outputs: the same bits on any
+// the nonzeros, not the unpooled plane. A 3×3 kernel to 16 output channels runs both gradients in one pass instead
+// (UnpooledBackwardNarrow). Vector512 only; the other paths, and other layers with few taps × output channels, run the
+// dense engines. Every (channel, position)'s sums run in one order and tasks own their outputs: the same bits on any
 // thread count.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -19,7 +20,7 @@ using NetGen.Model;
 
 namespace NetGen.Kernels;
 
-internal static unsafe class UnpooledBackward
+internal static unsafe partial class UnpooledBackward
 {
     /// <summary>NETGEN_SPARSE_UNPOOL=0 turns this path off (the dense engines run instead), for A/B runs.</summary>
     internal static readonly bool Enabled = Environment.GetEnvironmentVariable("NETGEN_SPARSE_UNPOOL") != "0";
@@ -36,14 +37,17 @@ internal static unsafe class UnpooledBackward
     private const int WeightStripCols = 32, WeightStripSize = StripRows * WeightStripCols;
     // Vector blocks of 16 output channels per weight-gradient pass.
     private const int PassBlocks = 2;
-    // Taps × vector blocks below which the dense engines win: each position's sums are too short to pay for the lists, the
-    // offsets and the horizontal sums. Measured (backward): the tiny hourglass's 16-channel 3×3 deconvolution at 256×256 (9)
-    // 2.17 against 1.94 ms alone; Wide128's 64-channel 3×3 ones (36) 1.8 against 3.4–3.5 ms and 3.9 against 4.8 in its profile.
+    // Taps × vector blocks below which these kernels lose to the dense engines: each position's sums are too short to pay
+    // for the lists, the offsets and the horizontal sums. Measured (backward): the tiny hourglass's 16-channel 3×3
+    // deconvolution at 256×256 (9) 2.17 against 1.94 ms alone; Wide128's 64-channel 3×3 ones (36) 1.8 against 3.4–3.5 ms
+    // and 3.9 against 4.8 in its profile. The narrow kernel takes that 3×3 to 16 channels (0.87–0.88 against 2.04–2.27 ms
+    // alone, bias gradient included); 5×5 to 16 channels (25) stays dense.
     internal const int MinSums = 32;
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
         Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1
-        && g.Kernel is 3 or 5 or 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0 && g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums
+        && g.Kernel is 3 or 5 or 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0
+        && (g.Kernel * g.Kernel * (g.OutC / 16) >= MinSums || Narrow(g))
         && pool.C == g.InC && pool.InH == g.InH && pool.InW == g.InW
         && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride > 0
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2;
@@ -102,6 +106,11 @@ internal static unsafe class UnpooledBackward
                 Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Blocks = blocks, K = k, Kk = kk,
                 PlaneStride = planeStride, RowStride = wp * 16,
             };
+            if (Narrow(g))
+            {
+                RunNarrow(common, dPooled == null ? null : dPooled + pooledOffset, gate, dw);
+                continue;
+            }
             if (dPooled != null)
             {
                 int bands = (pool.OutH + StripRows - 1) / StripRows;
@@ -388,7 +397,7 @@ internal static unsafe class UnpooledBackward
 
     /// <summary>Stores the 8 accumulators to partial, or on the last pass each one's 16 lanes added up to sums[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+    internal static void Finish(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
         Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, float* partial, bool last, float* sums)
     {
         if (!last)

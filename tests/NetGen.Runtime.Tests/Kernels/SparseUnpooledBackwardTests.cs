@@ -34,6 +34,12 @@ public class SparseUnpooledBackwardTests
         { 16, 32, 32, 2, 2, 64, 3, 1, 1 },
         { 16, 18, 24, 3, 3, 64, 3, 1, 2 },
         { 8, 20, 22, 2, 2, 32, 5, 1, 1 },
+        // 3×3 to 16 channels (the narrow kernel, both gradients in one pass): the tiny hourglass's deconvolutions, strips cut
+        // short (19 and 11 pooled columns), a 3×3 pool of stride 3, no padding.
+        { 16, 64, 64, 2, 2, 16, 3, 1, 1 },
+        { 32, 30, 38, 2, 2, 16, 3, 1, 2 },
+        { 8, 27, 35, 3, 3, 16, 3, 1, 2 },
+        { 16, 20, 22, 2, 2, 16, 3, 0, 1 },
     };
 
     [Theory]
@@ -73,11 +79,13 @@ public class SparseUnpooledBackwardTests
         }
     }
 
-    [Fact]
-    public void Samples_in_chunks_give_the_same_bits_as_all_at_once()
+    [Theory]
+    [InlineData(32, 7, 3)]
+    [InlineData(16, 3, 1)]
+    public void Samples_in_chunks_give_the_same_bits_as_all_at_once(int outC, int k, int p)
     {
         // A padded copy of one sample at most: 3 samples run as 3 chunks, against one chunk of 3.
-        var (pool, g) = Geometries(32, 30, 34, 2, 2, 32, 7, 3);
+        var (pool, g) = Geometries(32, 30, 34, 2, 2, outC, k, p);
         const int batch = 3;
         var (pooled, indices) = ReLUPooled(pool, batch, seed: 261);
         var (w, b, dy) = (Random(g.WeightSize, 262), Random(g.OutC, 263), Random(batch * g.OutSize, 264));
@@ -98,8 +106,10 @@ public class SparseUnpooledBackwardTests
             var chunked = Run();
             Same<float>(whole.Y, chunked.Y, "y");
             Same<float>(whole.DPooled, chunked.DPooled, "dPooled");
-            // The weight gradient adds each chunk's sums in turn: the same sums, grouped by chunk.
+            // The weight gradient adds each chunk's sums in turn: the same sums, grouped by chunk; the narrow kernel adds its
+            // tasks' sums to dw one after another in either case: the same bits.
             Close(whole.Dw, chunked.Dw, Bound, "dw");
+            if (UnpooledBackward.Narrow(g)) Same<float>(whole.Dw, chunked.Dw, "dw of the narrow kernel");
         }
         finally
         {
@@ -116,12 +126,14 @@ public class SparseUnpooledBackwardTests
         {
             Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledBackward.Applies(KernelOptions.Path, g, pool));
             using (KernelOptions.DenseUnpooled()) Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g, pool));
-            // Output channels not in whole vectors; too few taps × output channels (the tiny hourglass's 3×3 to 16 channels);
-            // overlapping pool windows.
+            // Output channels not in whole vectors; too few taps × output channels (5×5 to 16 channels; 3×3 to 16 runs the
+            // narrow kernel); overlapping pool windows.
             var (_, g8) = Geometries(16, 32, 32, 2, 2, 8, 7, 3);
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g8, pool));
-            var (_, g16) = Geometries(16, 32, 32, 2, 2, 16, 3, 1);
+            var (_, g16) = Geometries(16, 32, 32, 2, 2, 16, 5, 2);
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g16, pool));
+            var (_, narrow) = Geometries(16, 32, 32, 2, 2, 16, 3, 1);
+            Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledBackward.Applies(KernelOptions.Path, narrow, pool));
             // The forward: 5×5 and 7×7 kernels only.
             Assert.False(UnpooledForward.Applies(KernelOptions.Path, g, pool));
             var (_, g5) = Geometries(16, 32, 32, 2, 2, 32, 5, 2);
@@ -131,10 +143,34 @@ public class SparseUnpooledBackwardTests
         }
     }
 
-    [Fact]
-    public void Argmax_outside_their_cells_leave_it_to_the_dense_engines()
+    [Theory]
+    [InlineData(7, 3)]
+    [InlineData(3, 1)]
+    public void A_gate_shuts_wherever_its_value_is_not_positive_negative_values_included(int k, int p)
     {
-        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
+        // Values below zero (no ReLU made them) with the gate on: their input gradient is zero, their weight gradient counts.
+        var (pool, g) = Geometries(16, 32, 30, 2, 2, 16, k, p);
+        var (pooled, indices) = Pooled(pool, 1, seed: 271);
+        // About half below zero (as ReLUPooled's shift), a third exactly zero.
+        for (int i = 0; i < pooled.Length; i++) pooled[i] = i % 3 == 0 ? 0f : pooled[i] - 0.6f;
+        var w = Random(g.WeightSize, 272);
+        var dy = Random(g.OutSize, 273);
+        var (refDPooled, refDw, _) = Reference(pooled, indices, pool, w, dy, 1, g, throughReLU: true);
+        using var scope = KernelOptions.Override(512, 2);
+        var (dPooled, dw) = (Filled(pool.OutSize, float.NaN), Filled(g.WeightSize, 0.5f));
+        ConvTranspose2dKernel.BackwardThroughUnpool(pooled, indices, pool, w, dy, dPooled, dw, default, 1, g, true);
+        Close(refDPooled, dPooled, Bound, "dPooled");
+        Close(refDw, dw, Bound, "dw");
+        for (int i = 0; i < pooled.Length; i++)
+            if (!(pooled[i] > 0)) Assert.Equal(0f, dPooled[i]);
+    }
+
+    [Theory]
+    [InlineData(7, 3)]
+    [InlineData(3, 1)]
+    public void Argmax_outside_their_cells_leave_it_to_the_dense_engines(int k, int p)
+    {
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, k, p);
         const int batch = 2;
         var (pooled, indices) = ReLUPooled(pool, batch, seed: 211);
         var rng = new Random(212);
@@ -153,10 +189,12 @@ public class SparseUnpooledBackwardTests
         Same<float>(denseDb, db, "db");
     }
 
-    [Fact]
-    public void An_index_outside_the_plane_is_rejected_before_any_gradient_changes()
+    [Theory]
+    [InlineData(7, 3)]
+    [InlineData(3, 1)]
+    public void An_index_outside_the_plane_is_rejected_before_any_gradient_changes(int k, int p)
     {
-        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, 7, 3);
+        var (pool, g) = Geometries(16, 32, 32, 2, 2, 16, k, p);
         var (pooled, indices) = ReLUPooled(pool, 1, seed: 221);
         indices[40] = pool.InPlane + 3;
         var w = Random(g.WeightSize, 222);
