@@ -17,11 +17,13 @@ public static class NetworkCases
         nameof(TrainingFusionNet) => new TrainingFusionNet(maxBatch, seed),
         nameof(PooledConvNet) => new PooledConvNet(maxBatch, seed),
         nameof(SparseDecoderNet) => new SparseDecoderNet(maxBatch, seed),
+        nameof(NarrowDecoderNet) => new NarrowDecoderNet(maxBatch, seed),
         _ => throw new ArgumentException($"unknown network {name}", nameof(name)),
     };
 
     public static TheoryData<string> Names => new() { nameof(TinyHourglassNet), nameof(OddStride2Net), nameof(SkipUNet), nameof(FusedEpilogueNet),
-        nameof(TrainingFusionNet), nameof(PooledConvNet), nameof(SparseDecoderNet) };
+        nameof(TrainingFusionNet), nameof(PooledConvNet), nameof(SparseDecoderNet),
+        nameof(NarrowDecoderNet) };
 
     /// <summary>Every network with a batch of one, a partial batch and a full one.</summary>
     public static TheoryData<string, int> NamesAndBatches

@@ -182,3 +182,28 @@ public partial class PooledConvNet
 public partial class SparseDecoderNet
 {
 }
+
+/// <summary>The tiny hourglass's decoder in small: 3×3 deconvolutions to 16 channels reading unpools (the narrow kernel of
+/// UnpooledBackward on Vector512: both gradients in one pass over the unpooled input's nonzeros), one from 32 channels and
+/// one from 16, each unpool reading a ReLU (its input gradient gated); pooled planes of odd width.</summary>
+[Network(InputChannels = 1, Height = 20, Width = 28, Classes = 2)]
+[Conv2d(16, 3, Padding = 1)]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(32, 3, Padding = 1)]
+[ReLU]
+[MaxPool2d(2)]
+[Conv2d(32, 3, Padding = 1)]
+[ReLU]
+[ConvTranspose2d(32, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)]
+[ReLU]
+[MaxUnpool2d]
+[ConvTranspose2d(16, 3, Padding = 1)]
+[ReLU]
+[Classifier]
+public partial class NarrowDecoderNet
+{
+}
