@@ -19,8 +19,9 @@ public static unsafe class ConvTranspose2dKernel
 
     // MaxUnpool2d then Forward in one call: pooled, indices: [N, InC, pool.OutH, pool.OutW] (the unpool's input and its pool's
     // argmax), pool: the unpool's geometry (pool.C = InC, pool.InH × pool.InW = InH × InW) -> y as Forward of the unpooled
-    // input. On Vector512 a stride-1 5×5 or 7×7 layer whose output channels fill 16-channel blocks sums the unpooled input's
-    // nonzeros only (UnpooledForward: the same sums in another order); otherwise, bit for bit Forward's, a stride-1 layer
+    // input. On Vector512 a stride-1 5×5 or 7×7 layer whose output channels fill 16-channel blocks, or a 3×3 one to 16
+    // channels, sums the unpooled input's nonzeros only (UnpooledForward: the same sums in another order); otherwise, bit
+    // for bit Forward's, a stride-1 layer
     // unpools each band of input rows as it packs them, so the unpooled tensor (the size of this layer's input) is never
     // written nor read back; other strides unpool into scratch first.
     public static void ForwardFromUnpool(ReadOnlySpan<float> pooled, ReadOnlySpan<int> indices, in PoolGeometry pool,
@@ -84,13 +85,15 @@ public static unsafe class ConvTranspose2dKernel
         fixed (int* pi = indices)
         {
             var classify = new ClassifiedOutput { Output = pl, Weights = new WeightView(pcw, g.OutC, 1), Bias = pcb, Classes = classes };
-            // From an unpool, on the unpooled input's nonzeros into y (or scratch), then the classifier over it.
+            // From an unpool, on the unpooled input's nonzeros into y (or scratch), then the classifier over it; with one
+            // vector block of channels each row is classified as it is written (y, if not given, is never written).
             if (pi != null && UnpooledForward.Applies(KernelOptions.Path, g, pool))
             {
-                float* output = py != null ? py : Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * g.OutSize);
-                if (UnpooledForward.Run(px, pi, pool, pw, pb, output, relu, batch, g))
+                bool rows = g.OutC == 16;
+                float* output = py != null || rows ? py : Workspace.Current.Get<float>(ScratchSlot.BandOutput, (long)batch * g.OutSize);
+                if (UnpooledForward.Run(px, pi, pool, pw, pb, output, relu, batch, g, rows ? &classify : null))
                 {
-                    Pointwise.Run(output, g.OutC, classify.Weights, classify.Bias, classify.Output, classes, g.OutPlane, batch);
+                    if (!rows) Pointwise.Run(output, g.OutC, classify.Weights, classify.Bias, classify.Output, classes, g.OutPlane, batch);
                     return;
                 }
             }

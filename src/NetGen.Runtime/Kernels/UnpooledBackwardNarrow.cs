@@ -106,9 +106,9 @@ internal static unsafe partial class UnpooledBackward
             {
                 var v = Vector512.Load(xr);
                 var keep = all ? Vector512<float>.AllBitsSet : ~Vector512.Equals(v, Vector512<float>.Zero);
-                Avx512F.CompressStore(values + count, keep, v);
-                Avx512F.CompressStore(windows + count, keep.AsInt32(), Vector512.Load(or));
-                Avx512F.CompressStore(positions + count, keep.AsInt32(), Vector512.Create(position) + Vector512<int>.Indices);
+                Avx512F.Compress(default, keep, v).Store(values + count);
+                Avx512F.Compress(default, keep.AsInt32(), Vector512.Load(or)).Store(windows + count);
+                Avx512F.Compress(default, keep.AsInt32(), Vector512.Create(position) + Vector512<int>.Indices).Store(positions + count);
                 count += BitOperations.PopCount(keep.ExtractMostSignificantBits());
                 if (zero != null) Vector512<float>.Zero.Store(zero + position);
                 continue;

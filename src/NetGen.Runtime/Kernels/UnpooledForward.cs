@@ -1,12 +1,14 @@
 // The forward pass of a stride-1 5×5 or 7×7 deconvolution whose input is a MaxUnpool2d's output, on the unpooled input's
 // nonzeros only (see UnpooledBackward for why: one value per pool cell and channel, about half of them zero after a ReLU).
-// 3×3 kernels stay on the dense engines (Winograd's 4×4 tiles already do 1/4 of the multiply-adds, and a kernel row of 3
-// taps is too short to pay for each run's adds into y): measured on Wide128, a 128→64 3×3 at 64×64 gained (1.8 → 1.4 ms)
-// but a 64→64 at 128×128 lost (2.4 → 4.0 ms) and inference as a whole (8.6 → 11.0 ms). 5×5, alone on 2 threads: 64→64 at
-// 180×240 25.5 → 14.6 ms, 32→32 at 128×128 2.62 → 2.28 ms.
+// 3×3 kernels to more than 16 channels stay on the dense engines (Winograd's 4×4 tiles already do 1/4 of the multiply-adds,
+// and a kernel row of 3 taps is too short to pay for each run's adds into y): measured on Wide128, a 128→64 3×3 at 64×64
+// gained (1.8 → 1.4 ms) but a 64→64 at 128×128 lost (2.4 → 4.0 ms) and inference as a whole (8.6 → 11.0 ms). 3×3 to 16
+// channels, where Winograd's transforms outweigh its products, takes the narrow scatter (UnpooledForwardNarrow). 5×5, alone
+// on 2 threads: 64→64 at 180×240 25.5 → 14.6 ms, 32→32 at 128×128 2.62 → 2.28 ms.
 //   y[n, co, r − p + ky, c − p + kx] += x[n, ci, q]·w[ci, co, ky, kx]   for every nonzero x at (r, c) = argmax of q,
 // scattered into a zero-padded copy of y laid out as [N, blocks of 16 co, rows, columns, 16] (the backward's layout of
-// dy), then transposed to [N, OutC, OutH, OutW] with the bias. The channels of one pooled position whose argmax share a
+// dy), then transposed to [N, OutC, OutH, OutW] with the bias (and, for one vector block, each row classified as it is
+// written when a classifier follows). The channels of one pooled position whose argmax share a
 // place in the cell share a window: their contributions to one kernel row (7 taps × 16 co) are summed in registers and
 // added to y once, their weights read from a slice of all channels' weights for that kernel row and vector block (28 KB at
 // 64 channels, in L1). Bands of pooled rows own the rows of y they write but the kernel's reach past them: bands two apart
@@ -18,7 +20,7 @@ using NetGen.Model;
 
 namespace NetGen.Kernels;
 
-internal static unsafe class UnpooledForward
+internal static unsafe partial class UnpooledForward
 {
     // Pooled columns per strip: wider strips reuse each weight slice (one vector block and kernel row of every channel's
     // weights, 28 KB at 64 channels) for more positions before the next one. Measured on SegNet's 64→64 7×7 forward at
@@ -28,8 +30,9 @@ internal static unsafe class UnpooledForward
 
     public static bool Applies(VectorPath path, in ConvGeometry g, in PoolGeometry pool) =>
         UnpooledBackward.Enabled && KernelOptions.SparseUnpooledAllowed && path == VectorPath.Vector512 && g.Stride == 1
-        && g.Kernel is 5 or 7 && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0
-        && g.Kernel * g.Kernel * (g.OutC / 16) >= UnpooledBackward.MinSums && pool.C == g.InC && pool.InH == g.InH
+        && g.OutC % 16 == 0 && g.OutC > 0 && g.InC > 0
+        && ((g.Kernel is 5 or 7 && g.Kernel * g.Kernel * (g.OutC / 16) >= UnpooledBackward.MinSums) || UnpooledBackward.Narrow(g))
+        && pool.C == g.InC && pool.InH == g.InH
         && pool.InW == g.InW && pool.OutH > 0 && pool.OutW > 0 && pool.Kernel == pool.Stride && pool.Stride is > 0 and <= 8
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2
         && g.InH + g.Kernel - 1 - g.Padding >= g.OutH && g.InW + g.Kernel - 1 - g.Padding >= g.OutW;
@@ -40,8 +43,11 @@ internal static unsafe class UnpooledForward
     /// written nothing, where an argmax lies outside its own cell (the dense engines must run: two cells may unpool to one
     /// place).</summary>
     public static bool Run(float* pooled, int* indices, in PoolGeometry pool, float* w, float* bias, float* y, bool relu,
-        int batch, in ConvGeometry g)
+        int batch, in ConvGeometry g, ClassifiedOutput* classify = null)
     {
+        // Only a layer of one vector block classifies its rows as it writes them (all its channels in one output task).
+        if (classify != null && g.OutC != 16) throw new ArgumentException("Only 16 output channels classify as they go.", nameof(classify));
+        if (classify == null && y == null) throw new ArgumentNullException(nameof(y));
         if (batch == 0) return true;
         var ws = Workspace.Current;
         int threads = KernelOptions.Threads;
@@ -51,7 +57,9 @@ internal static unsafe class UnpooledForward
         long pooledPlane = pool.OutPlane;
 
         int* offsets = ws.Get<int>(ScratchSlot.Counts, batch * pool.C * pooledPlane);
-        byte* phases = ws.Get<byte>(ScratchSlot.Taps, batch * pool.C * pooledPlane);
+        // The narrow scatter needs no places in the cell.
+        bool narrow = UnpooledBackward.Narrow(g);
+        byte* phases = narrow ? null : ws.Get<byte>(ScratchSlot.Taps, batch * pool.C * pooledPlane);
         var offsetJob = new UnpooledBackward.OffsetJob
         {
             Indices = indices, Offsets = offsets, Phases = phases, Plane = pooledPlane, PW = pool.OutW, Stride = s,
@@ -80,20 +88,39 @@ internal static unsafe class UnpooledForward
             WorkerPool.Run(ref clear, samples * blocks * hp, threads);
             var job = new ScatterJob
             {
-                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Phases = phases + pooledOffset, Padded = padded,
+                Pooled = pooled + pooledOffset, Offsets = offsets + pooledOffset, Phases = narrow ? null : phases + pooledOffset, Padded = padded,
                 Weights = weights, Batch = samples, C = pool.C, PH = pool.OutH, PW = pool.OutW, Stride = s, Blocks = blocks, K = k,
                 RowStride = wp * 16, PlaneStride = planeStride, BandRows = bandRows, Bands = bands, Parity = 0,
             };
             int evenBands = (bands + 1) / 2, oddBands = bands / 2;
-            WorkerPool.Run(ref job, samples * evenBands, threads);
-            job.Parity = 1;
-            if (oddBands > 0) WorkerPool.Run(ref job, samples * oddBands, threads);
+            if (narrow)
+            {
+                var narrowJob = new NarrowScatterJob { Common = job };
+                WorkerPool.Run(ref narrowJob, samples * evenBands, threads);
+                narrowJob.Common.Parity = 1;
+                if (oddBands > 0) WorkerPool.Run(ref narrowJob, samples * oddBands, threads);
+            }
+            else
+            {
+                WorkerPool.Run(ref job, samples * evenBands, threads);
+                job.Parity = 1;
+                if (oddBands > 0) WorkerPool.Run(ref job, samples * oddBands, threads);
+            }
 
             var output = new OutputJob
             {
-                Padded = padded, Y = y + (long)n0 * g.OutC * g.OutPlane, Bias = bias, Relu = relu, OutH = g.OutH, OutW = g.OutW,
-                Hp = hp, Wp = wp, Padding = g.Padding, Blocks = blocks,
+                Padded = padded, Y = y == null ? null : y + (long)n0 * g.OutC * g.OutPlane, Bias = bias, Relu = relu, OutH = g.OutH,
+                OutW = g.OutW, Hp = hp, Wp = wp, Padding = g.Padding, Blocks = blocks,
             };
+            if (classify != null)
+            {
+                // Each row's 16 channels, once written (to y, or to the thread's scratch), are classified there: the sums of
+                // Pointwise.Run over y (Pointwise.RunBand).
+                output.Classify = *classify;
+                output.Classify.Output += (long)n0 * classify->Classes * g.OutPlane;
+                output.ClassTaps = ws.Get<int>(ScratchSlot.Grid, 4 * 16);
+                Pointwise.BandTaps(VectorPath.Vector512, output.ClassTaps, 16, y == null ? g.OutW : g.OutPlane, classify->Weights);
+            }
             WorkerPool.Run(ref output, samples * blocks * g.OutH, threads);
         }
         return true;
@@ -295,29 +322,38 @@ internal static unsafe class UnpooledForward
         public float* Padded, Y, Bias;
         public bool Relu;
         public int OutH, OutW, Hp, Wp, Padding, Blocks;
+        public ClassifiedOutput Classify; // Classify.Output null: none
+        public int* ClassTaps;
 
         public void Execute(int task, int worker)
         {
             int row = task % OutH, plane = task / OutH; // plane = n·blocks + block
             float* src = Padded + ((long)plane * Hp + row + Padding) * Wp * 16 + Padding * 16;
             long channelPlane = (long)OutH * OutW;
-            float* d = Y + (long)plane * 16 * channelPlane + (long)row * OutW;
-            int x = 0;
-            for (; x + 16 <= OutW; x += 16) WeightGradientTransposeJob.Transpose16(src + x * 16, 16, d + x, (nint)channelPlane);
-            for (; x < OutW; x++)
-            for (int i = 0; i < 16; i++)
-                d[i * channelPlane + x] = src[x * 16 + i];
-            if (Bias == null && !Relu) return;
-            for (int i = 0; i < 16; i++)
+            // Without y (classified only) the row goes to the thread's scratch, channels OutW apart.
+            var ws = Workspace.Current;
+            long stride = Y == null ? OutW : channelPlane;
+            float* d = Y == null ? ws.Get<float>(ScratchSlot.ThreadTile, 16L * OutW) : Y + (long)plane * 16 * channelPlane + (long)row * OutW;
+            // The bias and the ReLU on the row's 16-channel vectors, in place, before they are transposed.
+            if (Bias != null || Relu)
             {
-                float b = Bias == null ? 0 : Bias[plane % Blocks * 16 + i];
-                float* r = d + i * channelPlane;
+                var b = Bias == null ? Vector512<float>.Zero : Vector512.Load(Bias + plane % Blocks * 16);
                 for (int c = 0; c < OutW; c++)
                 {
-                    float v = r[c] + b;
-                    r[c] = Relu ? MathF.Max(v, 0) : v;
+                    var v = Vector512.Load(src + c * 16) + b;
+                    (Relu ? Vector512.Max(v, Vector512<float>.Zero) : v).Store(src + c * 16);
                 }
             }
+            int x = 0;
+            for (; x + 16 <= OutW; x += 16) WeightGradientTransposeJob.Transpose16(src + x * 16, 16, d + x, (nint)stride);
+            for (; x < OutW; x++)
+            for (int i = 0; i < 16; i++)
+                d[i * stride + x] = src[x * 16 + i];
+            if (Classify.Output == null) return;
+            float* logits = Classify.Output + (long)plane * Classify.Classes * channelPlane + (long)row * OutW;
+            float* scratch = ws.Get<float>(ScratchSlot.ThreadProducts, Pointwise.BandScratch(VectorPath.Vector512, 16));
+            Pointwise.RunBand(VectorPath.Vector512, d, 16, stride, Classify.Weights, Classify.Bias, logits, Classify.Classes,
+                channelPlane, OutW, ClassTaps, scratch);
         }
     }
 }

@@ -134,7 +134,7 @@ public class SparseUnpooledBackwardTests
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g16, pool));
             var (_, narrow) = Geometries(16, 32, 32, 2, 2, 16, 3, 1);
             Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledBackward.Applies(KernelOptions.Path, narrow, pool));
-            // The forward: 5×5 and 7×7 kernels only.
+            // The forward: 5×5 and 7×7 kernels, and 3×3 to 16 channels, only.
             Assert.False(UnpooledForward.Applies(KernelOptions.Path, g, pool));
             var (_, g5) = Geometries(16, 32, 32, 2, 2, 32, 5, 2);
             Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g5, pool));
@@ -211,7 +211,7 @@ public class SparseUnpooledBackwardTests
         Assert.All(db, v => Assert.Equal(0.25f, v));
     }
 
-    /// <summary>As <see cref="Shapes"/>, for the forward pass (5×5 and 7×7 kernels).</summary>
+    /// <summary>As <see cref="Shapes"/>, for the forward pass (5×5 and 7×7 kernels; 3×3 to 16 channels).</summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int> ForwardShapes => new()
     {
         // A 5×5 to three vector blocks, and to one with a 3×3 pool of stride 3.
@@ -225,6 +225,11 @@ public class SparseUnpooledBackwardTests
         { 8, 12, 10, 2, 2, 16, 7, 3, 1 },
         // Wider than a strip of 64 pooled columns: a whole strip and a part.
         { 16, 20, 150, 2, 2, 16, 7, 3, 1 },
+        // 3×3 to 16 channels (the narrow scatter): strips cut short, a 3×3 pool of stride 3, no padding.
+        { 16, 64, 64, 2, 2, 16, 3, 1, 1 },
+        { 32, 30, 38, 2, 2, 16, 3, 1, 2 },
+        { 8, 27, 35, 3, 3, 16, 3, 1, 2 },
+        { 16, 20, 22, 2, 2, 16, 3, 0, 1 },
     };
 
     [Theory]
@@ -266,10 +271,14 @@ public class SparseUnpooledBackwardTests
         }
     }
 
-    [Fact]
-    public void Forward_then_the_classifier_matches_the_float64_reference_and_keeps_y_when_asked()
+    [Theory]
+    [InlineData(32, 32, 7, 3)]
+    // One vector block: each row is classified as the output pass writes it (y, when not kept, never written).
+    [InlineData(16, 16, 7, 3)]
+    [InlineData(32, 16, 3, 1)]
+    public void Forward_then_the_classifier_matches_the_float64_reference_and_keeps_y_when_asked(int c, int outC, int k, int p)
     {
-        var (pool, g) = Geometries(32, 46, 40, 2, 2, 32, 7, 3);
+        var (pool, g) = Geometries(c, 46, 40, 2, 2, outC, k, p);
         const int batch = 2, classes = 5;
         var (pooled, indices) = ReLUPooled(pool, batch, seed: 251);
         var (w, b) = (Random(g.WeightSize, 252), Random(g.OutC, 253));
