@@ -37,11 +37,17 @@ internal static unsafe partial class UnpooledForward
         && (long)g.InH * g.InW <= int.MaxValue / 64 && (long)(g.InH + g.Kernel) * (g.InW + g.Kernel) * g.OutC <= int.MaxValue / 2
         && g.InH + g.Kernel - 1 - g.Padding >= g.OutH && g.InW + g.Kernel - 1 - g.Padding >= g.OutW;
 
-    /// <summary>3×3 to 16 channels, unless the dense engines take Winograd's unchecked 4×4 tiles (inference on rows of a
-    /// multiple of 64), which the narrow scatter does not beat: in the tiny hourglass's inference at 256×256 its 32→16
-    /// deconvolution took 0.45–0.46 ms against their 0.38–0.40, the 16→16 one 0.85–0.88 against 0.85–0.89 (profile, 2 runs
-    /// each); alone (16→16, 2 threads) 0.52–0.53 against 0.87–0.88 ms at 180×240, 0.88–0.89 against 1.04–1.31 at 256×256.</summary>
-    private static bool NarrowApplies(in ConvGeometry g) => UnpooledBackward.Narrow(g) && !Winograd4.Applies(g.OutH, g.OutW);
+    /// <summary>3×3 to 16 channels, unless the dense engines could take Winograd's 4×4 tiles (rows of a multiple of 64):
+    /// there the scatter does not pay. In inference they beat it (the tiny hourglass at 256×256: its 32→16 deconvolution
+    /// 0.45–0.46 ms against their 0.38–0.40, the 16→16 one 0.85–0.88 against 0.85–0.89; profile, 2 runs each); in a
+    /// training forward their decisions are checked in float64 (ReLUCheck), and the scatter's float32 decisions were not as
+    /// good there: on the benchmark's data one ReLU of deconv1 at 1.2e-7 went the other way, and with it the tiny net's
+    /// gradients 1.2e-4 from float64 against 1–2e-7 (on 6 of 7 other seeds the scatter's were the closer, 2.1–2.8e-7
+    /// against 2.6–4.4e-7, on the seventh both 5.3e-4, a decision elsewhere); checking the scatter's outputs as well cost as much as it had saved (deconv2 0.46 against 0.33
+    /// ms). Elsewhere the dense engines' tiles of 2×2 are not checked either, and the scatter's direct sums are the closer to
+    /// float64; alone (16→16, 2 threads) 0.52–0.53 against 0.87–0.88 ms at 180×240.</summary>
+    private static bool NarrowApplies(in ConvGeometry g) =>
+        UnpooledBackward.Narrow(g) && !Winograd4.Applies(g.OutH, g.OutW, decisionsChecked: true);
 
     /// <summary>y [N, OutC, OutH, OutW] (overwritten) of a stride-1 5×5 or 7×7 deconvolution whose input is unpooled from
     /// pooled values and argmax indices (offsets in the InH × InW plane), plus bias (null: none), max(y, 0) with relu.

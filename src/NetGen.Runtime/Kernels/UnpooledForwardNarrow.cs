@@ -1,11 +1,11 @@
-// UnpooledForward for 3×3 deconvolutions to 16 output channels (one vector block: the tiny hourglass's decoder), where a
-// run of a position's channels is too short to pay for the sort: each channel's nonzero inputs of a strip are listed
-// (vcompressps), its 9 weight vectors held in registers, and every nonzero adds value·w[tap] to the 9 vectors of its
-// window in y (padded, [rows, columns, 16]), which stays in L1 over the strip. Same bands, parities and output pass as
-// the general kernel; every sum runs in one order (bands, strips, channels, positions) on any thread count. Alone on 2
-// threads, 16→16 at 256×256 (a noisy host, 3 alternated runs): 0.97–1.04 against the dense engines' 1.22–1.39 ms, and in a
-// training forward with the tiny hourglass's classifier 1.14–1.20 against 1.24–1.54 ms; most of the rest is the passes
-// over y (clearing, transposing) and the lists.
+// UnpooledForward for 3×3 deconvolutions to 16 output channels (one vector block, as in the tiny hourglass's decoder),
+// where a run of a position's channels is too short to pay for the sort: each channel's nonzero inputs of a strip are
+// listed (vcompressps), its 9 weight vectors held in registers, and every nonzero adds value·w[tap] to the 9 vectors of
+// its window in y (padded, [rows, columns, 16]), which stays in L1 over the strip. Same bands, parities and output pass
+// as the general kernel; every sum runs in one order (bands, strips, channels, positions) on any thread count. It runs
+// only where those engines cannot take Winograd's 4×4 tiles (see UnpooledForward.NarrowApplies): alone on 2 threads,
+// 16→16 at 180×240, 0.52–0.53 against their 0.87–0.88 ms; by perf about a third of its time is the adds into y, most of
+// the rest the passes over y (clearing, transposing) and the lists.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;

@@ -138,11 +138,17 @@ public class SparseUnpooledBackwardTests
             Assert.False(UnpooledForward.Applies(KernelOptions.Path, g, pool));
             var (_, g5) = Geometries(16, 32, 32, 2, 2, 32, 5, 2);
             Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, g5, pool));
-            // 3×3 to 16 channels on rows of 64: Winograd's 4×4 tiles, except in a training forward.
+            // 3×3 to 16 channels on rows of 64: Winograd's 4×4 tiles, in inference and (checked) in a training forward;
+            // on rows of 62 the narrow scatter, in either.
             var (pool64, narrow64) = Geometries(16, 64, 64, 2, 2, 16, 3, 1);
+            var (pool62, narrow62) = Geometries(16, 64, 62, 2, 2, 16, 3, 1);
             Assert.False(UnpooledForward.Applies(KernelOptions.Path, narrow64, pool64));
+            Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, narrow62, pool62));
             using (KernelModes.TrainingForward())
-                Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, narrow64, pool64));
+            {
+                Assert.False(UnpooledForward.Applies(KernelOptions.Path, narrow64, pool64));
+                Assert.Equal(Vector512.IsHardwareAccelerated, UnpooledForward.Applies(KernelOptions.Path, narrow62, pool62));
+            }
             var (overlapping, g3) = Geometries(16, 17, 13, 3, 2, 64, 3, 1);
             Assert.False(UnpooledBackward.Applies(KernelOptions.Path, g3, overlapping));
         }
@@ -230,8 +236,8 @@ public class SparseUnpooledBackwardTests
         { 8, 12, 10, 2, 2, 16, 7, 3, 1 },
         // Wider than a strip of 64 pooled columns: a whole strip and a part.
         { 16, 20, 150, 2, 2, 16, 7, 3, 1 },
-        // 3×3 to 16 channels (the narrow scatter; rows of a multiple of 64 take Winograd's 4×4 tiles outside a training
-        // forward): strips cut short, a 3×3 pool of stride 3, no padding.
+        // 3×3 to 16 channels (the narrow scatter; rows of a multiple of 64 take Winograd's 4×4 tiles): strips cut short, a
+        // 3×3 pool of stride 3, no padding.
         { 16, 64, 62, 2, 2, 16, 3, 1, 1 },
         { 32, 30, 38, 2, 2, 16, 3, 1, 2 },
         { 8, 27, 35, 3, 3, 16, 3, 1, 2 },
