@@ -30,7 +30,7 @@ internal static unsafe class WeightGradient
             WinogradRowsWeightGradient.Accumulate(path, threads, ws, a, aC, aH, aW, b, bC, k, dw, batch, unpoolA);
             return;
         }
-        if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC * k * k, (long)batch * aH * aW)))
+        if (unpoolA != null && (k == 1 || !ByChannelPays(aC, bC, bC * k * k, (long)batch * aH * aW)))
         {
             float* unpooled = ws.Get<float>(ScratchSlot.BandOutput, (long)batch * aC * aH * aW);
             unpoolA->WriteTo(unpooled, batch * aC);
@@ -44,7 +44,7 @@ internal static unsafe class WeightGradient
         }
         int tapCount = bC * k * k, tileTaps = WeightGradientTiles.Taps(path);
         int tapBlocks = (tapCount + tileTaps - 1) / tileTaps;
-        bool byChannel = ByChannelPays(aC, tapCount, (long)batch * aH * aW);
+        bool byChannel = ByChannelPays(aC, bC, tapCount, (long)batch * aH * aW);
         // Room for either engine's padding taps, which read offset 0 and are dropped when the tiles are summed up.
         long tapRoom = (long)tapBlocks * tileTaps + 16;
         int* taps = ws.Get<int>(ScratchSlot.Taps, tapRoom);
@@ -107,9 +107,13 @@ internal static unsafe class WeightGradient
     /// whole vectors of 16 (within an eighth), B has taps enough to pay for transposing A, and A's transposed copy stays
     /// within the L3 cache. Measured at 1 thread (Zen 4): 32→64 3×3 on 16×16 0.19 → 0.10 ms, 64→64 7×7 on 180×240
     /// 185 → 161 ms; with 27–36 taps (3 or 4 input channels, 3×3) or 8 and 11 channels of A it was 10–100 % slower,
-    /// and 3→64 7×7 on 360×480 (a 44 MB copy) 20 % slower at 2 threads on a Xeon.</summary>
-    internal static bool ByChannelPays(int aC, int tapCount, long positions) =>
-        aC >= 16 && (WeightGradientByChannelTiles.RoundUp(aC, 16) - aC) * 8 <= aC && tapCount >= 64
+    /// and 3→64 7×7 on 360×480 (a 44 MB copy) 20 % slower at 2 threads on a Xeon. Nor where B has at most 3 channels (an
+    /// RGB or grayscale first layer): its few taps per position do not pay for transposing A, which in a network comes
+    /// from memory (its batch norm's backward wrote it): SegNet's 3→64 7×7 at 180×240 took 4.2–4.7 ms on the position engine
+    /// against 5.4–5.7 on this one in the train profile (alternated, 2 runs each; alone with A evicted from the caches
+    /// 3.8–3.9 against 4.8, with A in them 3.3–4.1 against 3.3–3.4).</summary>
+    internal static bool ByChannelPays(int aC, int bC, int tapCount, long positions) =>
+        aC >= 16 && bC > 3 && (WeightGradientByChannelTiles.RoundUp(aC, 16) - aC) * 8 <= aC && tapCount >= 64
         && positions * WeightGradientByChannelTiles.RoundUp(aC, 16) * sizeof(float) <= 16 << 20;
 
     /// <summary>dw[a, t] += Σ over A's rows and columns of A·B[taps[t] + position], in tasks.</summary>

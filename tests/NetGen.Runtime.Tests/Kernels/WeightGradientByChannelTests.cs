@@ -26,8 +26,8 @@ public class WeightGradientByChannelTests
         { 16, 16, 3, 1, 1, 20, 21, 2 },
         // Stride 2 on the phase-split grid, two narrow channel blocks, three samples.
         { 8, 32, 3, 2, 1, 17, 23, 3 },
-        // A first layer: 7×7 at stride 2, 3 input channels.
-        { 3, 16, 7, 2, 3, 45, 31, 1 },
+        // A first layer's shape: 7×7 at stride 2, 4 input channels (3 or fewer take the position engine).
+        { 4, 16, 7, 2, 3, 45, 31, 1 },
         // A 1×1 kernel on planes that are not whole vectors: both tensors read in place.
         { 64, 16, 1, 1, 0, 13, 17, 2 },
         // 63 channels: one padding lane in the wide tile; no padding, so the plane shrinks.
@@ -43,7 +43,7 @@ public class WeightGradientByChannelTests
     public void Conv2d_dw_matches_reference(int inC, int outC, int kernel, int stride, int padding, int inH, int inW, int batch)
     {
         var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
-        Assert.True(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should take the channel-vectorized engine");
+        Assert.True(WeightGradient.ByChannelPays(g.OutC, g.InC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should take the channel-vectorized engine");
         // Winograd would take the 3×3 shapes on whole-vector rows: this checks the channel engine.
         using var direct = KernelOptions.DirectOnly();
         Conv2dDwMatchesReference(g, batch, seed: 31, Tolerance);
@@ -57,7 +57,7 @@ public class WeightGradientByChannelTests
     public void ConvTranspose2d_dw_matches_reference(int inC, int outC, int kernel, int stride, int padding, int inH, int inW, int batch)
     {
         var g = ConvCase.Mirror(ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW));
-        Assert.True(WeightGradient.ByChannelPays(g.InC, g.OutC * kernel * kernel, batch * g.InPlane), "the shape should take the channel-vectorized engine");
+        Assert.True(WeightGradient.ByChannelPays(g.InC, g.OutC, g.OutC * kernel * kernel, batch * g.InPlane), "the shape should take the channel-vectorized engine");
         // Winograd would take the 3×3 shapes on whole-vector rows: this checks the channel engine.
         using var direct = KernelOptions.DirectOnly();
         ConvTranspose2dDwMatchesReference(g, batch, seed: 41, Tolerance);

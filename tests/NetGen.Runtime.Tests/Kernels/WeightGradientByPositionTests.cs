@@ -20,6 +20,8 @@ public class WeightGradientByPositionTests
     [InlineData(1, 5, 3, 1, 0, 18, 18, 1)]
     // 61-wide rows, 33 to a pass: each sample takes two passes.
     [InlineData(3, 20, 7, 1, 3, 45, 61, 1)]
+    // An RGB first layer to 64 channels (147 taps): B's 3 channels keep it off the channel engine.
+    [InlineData(3, 64, 7, 1, 3, 30, 40, 2)]
     // Stride 2 on the phase-split grid, rows of 9.
     [InlineData(3, 5, 3, 2, 1, 19, 17, 3)]
     // 1×1 in place on a 3840-position plane: two rows of 1920.
@@ -29,7 +31,7 @@ public class WeightGradientByPositionTests
     public void Conv2d_dw_matches_reference(int inC, int outC, int kernel, int stride, int padding, int inH, int inW, int batch)
     {
         var g = ConvCase.Conv(inC, outC, kernel, stride, padding, inH, inW);
-        Assert.False(WeightGradient.ByChannelPays(g.OutC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should stay on the position engine");
+        Assert.False(WeightGradient.ByChannelPays(g.OutC, g.InC, g.InC * kernel * kernel, batch * g.OutPlane), "the shape should stay on the position engine");
         Conv2dDwMatchesReference(g, batch, seed: 61, Tolerance);
     }
 
