@@ -92,8 +92,10 @@ internal static unsafe partial class UnpooledBackward
     }
 
     /// <summary>Lists the strip's positions (rows r0 .. r1 − 1, columns c0 .. c0 + cols − 1 of a pooled plane) whose value is not
-    /// zero, or all of them: value, window offset, position; zeroes <paramref name="zero"/> (the gated input gradient) there.</summary>
-    private static int List(float* x, int* offset, float* zero, int pw, int r0, int r1, int c0, int cols, bool all,
+    /// zero, or all of them: value, window offset and (unless null) position; zeroes <paramref name="zero"/> (the gated input
+    /// gradient; null: none) there. Each list needs 16 floats of room past the strip's positions (whole vectors are stored).
+    /// UnpooledForward's narrow scatter lists its nonzeros here too.</summary>
+    internal static int List(float* x, int* offset, float* zero, int pw, int r0, int r1, int c0, int cols, bool all,
         float* values, int* windows, int* positions)
     {
         int count = 0;
@@ -108,7 +110,8 @@ internal static unsafe partial class UnpooledBackward
                 var keep = all ? Vector512<float>.AllBitsSet : ~Vector512.Equals(v, Vector512<float>.Zero);
                 Avx512F.Compress(default, keep, v).Store(values + count);
                 Avx512F.Compress(default, keep.AsInt32(), Vector512.Load(or)).Store(windows + count);
-                Avx512F.Compress(default, keep.AsInt32(), Vector512.Create(position) + Vector512<int>.Indices).Store(positions + count);
+                if (positions != null)
+                    Avx512F.Compress(default, keep.AsInt32(), Vector512.Create(position) + Vector512<int>.Indices).Store(positions + count);
                 count += BitOperations.PopCount(keep.ExtractMostSignificantBits());
                 if (zero != null) Vector512<float>.Zero.Store(zero + position);
                 continue;
@@ -118,7 +121,7 @@ internal static unsafe partial class UnpooledBackward
             {
                 values[count] = xr[col];
                 windows[count] = or[col];
-                positions[count] = position + col;
+                if (positions != null) positions[count] = position + col;
                 count += all || xr[col] != 0 ? 1 : 0;
                 if (zero != null) zero[position + col] = 0f;
             }

@@ -6,7 +6,6 @@
 // only where those engines cannot take Winograd's 4×4 tiles (see UnpooledForward.NarrowApplies): alone on 2 threads,
 // 16→16 at 180×240, 0.52–0.53 against their 0.87–0.88 ms; by perf about a third of its time is the adds into y, most of
 // the rest the passes over y (clearing, transposing) and the lists.
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -41,40 +40,13 @@ internal static unsafe partial class UnpooledForward
                 for (int ci = 0; ci < c.C; ci++)
                 {
                     long planeBase = ((long)n * c.C + ci) * pooledPlane;
-                    int count = List(c.Pooled + planeBase, c.Offsets + planeBase, c.PW, r0, r1, c0, cols, values, windows);
+                    int count = UnpooledBackward.List(c.Pooled + planeBase, c.Offsets + planeBase, null, c.PW, r0, r1, c0, cols,
+                        all: false, values, windows, positions: null);
                     // Weights as [ky, InC, kx, 16] (block 0 of SliceJob's layout).
                     if (count != 0) Add(c.Weights + ci * 48, (long)c.C * 48, y, c.RowStride, windows, values, count);
                 }
             }
         }
-    }
-
-    /// <summary>The strip's nonzero values (rows r0 .. r1 − 1, columns c0 .. c0 + cols − 1 of a pooled plane) and their
-    /// windows' offsets, in order.</summary>
-    private static int List(float* x, int* offset, int pw, int r0, int r1, int c0, int cols, float* values, int* windows)
-    {
-        int count = 0;
-        for (int r = r0; r < r1; r++)
-        {
-            int position = r * pw + c0;
-            if (cols == 16)
-            {
-                var v = Vector512.Load(x + position);
-                var keep = ~Vector512.Equals(v, Vector512<float>.Zero);
-                Avx512F.Compress(default, keep, v).Store(values + count);
-                Avx512F.Compress(default, keep.AsInt32(), Vector512.Load(offset + position)).Store(windows + count);
-                count += BitOperations.PopCount(keep.ExtractMostSignificantBits());
-                continue;
-            }
-            // Branch-free: whether a ReLU let a value through is a coin toss.
-            for (int col = 0; col < cols; col++)
-            {
-                values[count] = x[position + col];
-                windows[count] = offset[position + col];
-                count += x[position + col] != 0 ? 1 : 0;
-            }
-        }
-        return count;
     }
 
     /// <summary>y[windows[i] + ky·rowStride + 16·kx] += values[i]·w[ky·rowWeights + 16·kx] (16 lanes) for every listed i,
